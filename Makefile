@@ -1,0 +1,28 @@
+# Everything runs through scripts/toolchain.sh, which provisions Python >= 3.14.2 on first use.
+TOOL := scripts/toolchain.sh
+RUN := $(TOOL) run
+CODE := custom_components simulator tests bench
+
+.PHONY: setup test lint format typecheck pytest simulator
+
+setup:
+	@$(TOOL) setup
+
+lint: setup
+	@$(RUN) ruff check $(CODE)
+	@$(RUN) ruff format --check $(CODE)
+
+format: setup
+	@$(RUN) ruff format $(CODE)
+	@$(RUN) ruff check --fix $(CODE)
+
+typecheck: setup
+	@$(RUN) mypy custom_components simulator
+
+pytest: setup
+	@$(RUN) python -m pytest
+
+test: lint typecheck pytest
+
+simulator: setup
+	@$(RUN) python -m simulator $(ARGS)

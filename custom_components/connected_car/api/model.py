@@ -1,0 +1,169 @@
+"""The provider-neutral vehicle model. Units are metric: km, kPa, litres, kWh, percent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from .errors import ProviderError
+
+
+class Feature(StrEnum):
+    """A group of data one provider call returns; entities declare the one they need."""
+
+    BATTERY = "battery"
+    BATTERY_CAPACITY = "battery_capacity"
+    CHARGE = "charge"
+    CHARGE_LIMIT = "charge_limit"
+    FUEL = "fuel"
+    TIRES = "tires"
+    ODOMETER = "odometer"
+    ENGINE_OIL = "engine_oil"
+    LOCATION = "location"
+    SECURITY = "security"
+
+
+class Command(StrEnum):
+    """Something the integration can ask a car to do."""
+
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    START_CHARGING = "start_charging"
+    STOP_CHARGING = "stop_charging"
+    SET_CHARGE_LIMIT = "set_charge_limit"
+    SEND_DESTINATION = "send_destination"
+
+
+class ChargingState(StrEnum):
+    """Whether a car is charging."""
+
+    CHARGING = "charging"
+    FULLY_CHARGED = "fully_charged"
+    NOT_CHARGING = "not_charging"
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A car on the user's account."""
+
+    id: str
+    make: str
+    model: str
+    year: int
+    vin: str | None = None
+
+
+@dataclass(frozen=True)
+class Battery:
+    """Traction battery charge."""
+
+    level: float | None
+    range: float | None
+
+
+@dataclass(frozen=True)
+class BatteryCapacity:
+    """Usable traction battery capacity in kWh."""
+
+    capacity: float | None
+
+
+@dataclass(frozen=True)
+class Charge:
+    """Charging cable and charging state."""
+
+    plugged_in: bool | None
+    state: ChargingState | None
+
+
+@dataclass(frozen=True)
+class ChargeLimit:
+    """Charge limit in percent."""
+
+    limit: float | None
+
+
+@dataclass(frozen=True)
+class Fuel:
+    """Fuel tank."""
+
+    level: float | None
+    range: float | None
+    amount: float | None
+
+
+@dataclass(frozen=True)
+class Tires:
+    """Tire pressures in kPa."""
+
+    front_left: float | None
+    front_right: float | None
+    rear_left: float | None
+    rear_right: float | None
+
+
+@dataclass(frozen=True)
+class Odometer:
+    """Distance driven in km."""
+
+    distance: float | None
+
+
+@dataclass(frozen=True)
+class EngineOil:
+    """Remaining engine oil life in percent."""
+
+    life: float | None
+
+
+@dataclass(frozen=True)
+class Location:
+    """GPS position."""
+
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Security:
+    """Locks and openings; None where the car does not report it."""
+
+    locked: bool | None
+    doors_open: bool | None
+    windows_open: bool | None
+    trunk_open: bool | None
+    charging_port_open: bool | None
+
+
+type Reading = (
+    Battery
+    | BatteryCapacity
+    | Charge
+    | ChargeLimit
+    | Fuel
+    | Tires
+    | Odometer
+    | EngineOil
+    | Location
+    | Security
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one read of a car returned: readings, when the car recorded them, and per-feature errors."""
+
+    readings: dict[Feature, Reading] = field(default_factory=dict)
+    recorded_at: dict[Feature, datetime] = field(default_factory=dict)
+    errors: dict[Feature, ProviderError] = field(default_factory=dict)
+
+    def merged_onto(self, previous: Snapshot) -> Snapshot:
+        """This snapshot, keeping the previous reading of every feature that failed now."""
+        kept = {f: r for f, r in previous.readings.items() if f not in self.readings}
+        kept_at = {f: t for f, t in previous.recorded_at.items() if f not in self.readings}
+        return replace(
+            self,
+            readings=kept | self.readings,
+            recorded_at=kept_at | self.recorded_at,
+        )

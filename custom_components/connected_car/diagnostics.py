@@ -1,0 +1,61 @@
+"""Diagnostics: the entry and each car's latest data, with secrets and whereabouts redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .coordinator import ConnectedCarConfigEntry
+
+TO_REDACT = {
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "vin",
+    "serial_number",
+    "latitude",
+    "longitude",
+    "unique_id",
+    "user_id",
+    "webhook_secret",
+    "resolution_url",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: ConnectedCarConfigEntry
+) -> dict[str, Any]:
+    """What helps debug the entry, without tokens, VINs or locations."""
+    cars = {
+        f"car_{index}": {
+            "make": c.vehicle.make,
+            "model": c.vehicle.model,
+            "year": c.vehicle.year,
+            "vin": c.vehicle.vin,
+            "permissions": sorted(c.permissions),
+            "supported": sorted(c.supported),
+            "polled": list(c.polled_features),
+            "update_interval": str(c.update_interval),
+            "last_update_success": c.last_update_success,
+            "readings": {str(f): asdict(r) for f, r in (c.data.readings.items() if c.data else ())},
+            "errors": {
+                str(f): asdict(e.details) for f, e in (c.data.errors.items() if c.data else ())
+            },
+        }
+        for index, c in enumerate(entry.runtime_data.coordinators.values())
+    }
+    entry_data = {**entry.data, "vehicles": len(entry.data.get("vehicles", {}))}
+    return async_redact_data(
+        {
+            "entry": {
+                "data": entry_data,
+                "options": dict(entry.options),
+                "unique_id": entry.unique_id,
+            },
+            "cars": cars,
+        },
+        TO_REDACT,
+    )

@@ -1,0 +1,81 @@
+"""The base of every Connected Car entity: one device per car, data from its coordinator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api.model import Command, Feature, Reading
+from .const import DOMAIN
+from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectedCarEntityDescription(EntityDescription):
+    """An entity of a car, tied to the feature whose data it shows."""
+
+    feature: Feature | None
+    # Another feature the car must support for the entity to make sense (a charging port: CHARGE).
+    only_with: Feature | None = None
+
+
+class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
+    """An entity of one car."""
+
+    _attr_has_entity_name = True
+    entity_description: ConnectedCarEntityDescription
+
+    def __init__(
+        self, coordinator: VehicleCoordinator, description: ConnectedCarEntityDescription
+    ) -> None:
+        """Attach the entity to its car's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        vehicle = coordinator.vehicle
+        self._attr_unique_id = f"{vehicle.id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, vehicle.id)},
+            manufacturer=vehicle.make,
+            model=f"{vehicle.model} ({vehicle.year})",
+            name=f"{vehicle.make} {vehicle.model}",
+            serial_number=vehicle.vin,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Have the car polled for this entity's feature while the entity exists."""
+        await super().async_added_to_hass()
+        if self.entity_description.feature is not None:
+            self.async_on_remove(self.coordinator.async_want(self.entity_description.feature))
+
+    @property
+    def available(self) -> bool:
+        """Available while the last poll worked and there is a reading to show."""
+        feature = self.entity_description.feature
+        return super().available and (
+            feature is None
+            or (self.coordinator.data is not None and feature in self.coordinator.data.readings)
+        )
+
+    async def async_command(
+        self,
+        command: Command,
+        expected: Callable[[Reading | None], Reading | None] | None = None,
+        **params: Any,
+    ) -> None:
+        """Send command to the car; the entity's feature shows and confirms the result."""
+        await self.coordinator.async_command(
+            command, feature=self.entity_description.feature, expected=expected, **params
+        )
+
+
+def coordinators_with(
+    entry: ConnectedCarConfigEntry, description: ConnectedCarEntityDescription
+) -> list[VehicleCoordinator]:
+    """The coordinators of the entry's cars that support what the described entity needs."""
+    needed = {f for f in (description.feature, description.only_with) if f is not None}
+    return [c for c in entry.runtime_data.coordinators.values() if needed <= c.supported]

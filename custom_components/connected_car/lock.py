@@ -1,0 +1,69 @@
+"""The car's door lock. It carries the car's own name, so "lock the Model 3" works in Assist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from homeassistant.components.lock import LockEntity, LockEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.model import Command, Feature, Reading, Security
+from .coordinator import ConnectedCarConfigEntry
+from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectedCarLockDescription(ConnectedCarEntityDescription, LockEntityDescription):
+    """The car's lock."""
+
+
+LOCK = ConnectedCarLockDescription(key="lock", name=None, feature=Feature.SECURITY)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ConnectedCarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a lock for each car that reports its locks."""
+    async_add_entities(ConnectedCarLock(c, LOCK) for c in coordinators_with(entry, LOCK))
+
+
+def _with_locked(locked: bool) -> Any:
+    def expected(reading: Reading | None) -> Reading | None:
+        return replace(reading, locked=locked) if isinstance(reading, Security) else None
+
+    return expected
+
+
+class ConnectedCarLock(ConnectedCarEntity, LockEntity):
+    """Locks and unlocks the car; locking/unlocking while the car works on it."""
+
+    entity_description: ConnectedCarLockDescription
+
+    @property
+    def is_locked(self) -> bool | None:
+        """Whether the car reports itself locked."""
+        security = self.coordinator.reading(Feature.SECURITY, Security)
+        return security.locked if security else None
+
+    async def async_lock(self, **kwargs: Any) -> None:
+        """Lock the car."""
+        await self._async_run(Command.LOCK, locking=True)
+
+    async def async_unlock(self, **kwargs: Any) -> None:
+        """Unlock the car."""
+        await self._async_run(Command.UNLOCK, locking=False)
+
+    async def _async_run(self, command: Command, *, locking: bool) -> None:
+        self._attr_is_locking, self._attr_is_unlocking = locking, not locking
+        self.async_write_ha_state()
+        try:
+            await self.async_command(command, _with_locked(locking))
+        finally:
+            self._attr_is_locking = self._attr_is_unlocking = False
+            self.async_write_ha_state()

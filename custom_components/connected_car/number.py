@@ -1,0 +1,77 @@
+"""The charge limit: 50-100 %, as a slider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
+from homeassistant.const import PERCENTAGE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.model import ChargeLimit, Command, Feature, Reading
+from .const import DOMAIN
+from .coordinator import ConnectedCarConfigEntry
+from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectedCarNumberDescription(ConnectedCarEntityDescription, NumberEntityDescription):
+    """The charge limit."""
+
+
+CHARGE_LIMIT = ConnectedCarNumberDescription(
+    key="charge_limit", translation_key="charge_limit", feature=Feature.CHARGE_LIMIT
+)
+MIN_LIMIT = 50
+MAX_LIMIT = 100
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ConnectedCarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a charge limit for each car that reports one."""
+    async_add_entities(
+        ConnectedCarChargeLimit(c, CHARGE_LIMIT) for c in coordinators_with(entry, CHARGE_LIMIT)
+    )
+
+
+class ConnectedCarChargeLimit(ConnectedCarEntity, NumberEntity):
+    """The state of charge at which the car stops charging."""
+
+    entity_description: ConnectedCarNumberDescription
+
+    _attr_native_min_value = MIN_LIMIT
+    _attr_native_max_value = MAX_LIMIT
+    _attr_native_step = 1
+    _attr_native_unit_of_measurement = PERCENTAGE
+    _attr_mode = NumberMode.SLIDER
+
+    @property
+    def native_value(self) -> float | None:
+        """The car's charge limit."""
+        limit = self.coordinator.reading(Feature.CHARGE_LIMIT, ChargeLimit)
+        return limit.limit if limit else None
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Set the charge limit; values outside 50-100 % are refused before any API call."""
+        if not MIN_LIMIT <= value <= MAX_LIMIT:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="charge_limit_out_of_range",
+                translation_placeholders={
+                    "value": f"{value:g}",
+                    "min": str(MIN_LIMIT),
+                    "max": str(MAX_LIMIT),
+                },
+            )
+
+        def expected(reading: Reading | None) -> Reading:
+            return ChargeLimit(limit=value)
+
+        await self.async_command(Command.SET_CHARGE_LIMIT, expected, limit=value)

@@ -1,0 +1,212 @@
+"""Sensors: battery, range, charging state, fuel, tire pressures, odometer, oil life, data age."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfEnergy,
+    UnitOfLength,
+    UnitOfPressure,
+    UnitOfVolume,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.model import (
+    Battery,
+    BatteryCapacity,
+    Charge,
+    ChargingState,
+    EngineOil,
+    Feature,
+    Fuel,
+    Odometer,
+    Snapshot,
+    Tires,
+)
+from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
+from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+
+PARALLEL_UPDATES = 0
+
+type StateValue = float | str | datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectedCarSensorDescription(ConnectedCarEntityDescription, SensorEntityDescription):
+    """A sensor and how to read its value from the car's data."""
+
+    value: Callable[[VehicleCoordinator], StateValue]
+
+
+def _battery(c: VehicleCoordinator) -> Battery | None:
+    return c.reading(Feature.BATTERY, Battery)
+
+
+def _fuel(c: VehicleCoordinator) -> Fuel | None:
+    return c.reading(Feature.FUEL, Fuel)
+
+
+def _tires(c: VehicleCoordinator) -> Tires | None:
+    return c.reading(Feature.TIRES, Tires)
+
+
+def _charging_state(c: VehicleCoordinator) -> str | None:
+    charge = c.reading(Feature.CHARGE, Charge)
+    return charge.state.value if charge and charge.state else None
+
+
+def _data_age(c: VehicleCoordinator) -> datetime | None:
+    snapshot: Snapshot | None = c.data
+    return max(snapshot.recorded_at.values(), default=None) if snapshot else None
+
+
+def _tire(key: str, read: Callable[[Tires], float | None]) -> ConnectedCarSensorDescription:
+    return ConnectedCarSensorDescription(
+        key=key,
+        translation_key=key,
+        feature=Feature.TIRES,
+        device_class=SensorDeviceClass.PRESSURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPressure.KPA,
+        suggested_display_precision=0,
+        value=lambda c: read(t) if (t := _tires(c)) else None,
+    )
+
+
+SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
+    ConnectedCarSensorDescription(
+        key="battery_level",
+        feature=Feature.BATTERY,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value=lambda c: b.level if (b := _battery(c)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="electric_range",
+        translation_key="electric_range",
+        feature=Feature.BATTERY,
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfLength.KILOMETERS,
+        suggested_display_precision=0,
+        value=lambda c: b.range if (b := _battery(c)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="battery_capacity",
+        translation_key="battery_capacity",
+        feature=Feature.BATTERY_CAPACITY,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value=lambda c: (
+            b.capacity if (b := c.reading(Feature.BATTERY_CAPACITY, BatteryCapacity)) else None
+        ),
+    ),
+    ConnectedCarSensorDescription(
+        key="charging_state",
+        translation_key="charging_state",
+        feature=Feature.CHARGE,
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in ChargingState],
+        value=_charging_state,
+    ),
+    ConnectedCarSensorDescription(
+        key="fuel_level",
+        translation_key="fuel_level",
+        feature=Feature.FUEL,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value=lambda c: f.level if (f := _fuel(c)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="fuel_range",
+        translation_key="fuel_range",
+        feature=Feature.FUEL,
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfLength.KILOMETERS,
+        suggested_display_precision=0,
+        value=lambda c: f.range if (f := _fuel(c)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="fuel_amount",
+        translation_key="fuel_amount",
+        feature=Feature.FUEL,
+        device_class=SensorDeviceClass.VOLUME_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfVolume.LITERS,
+        suggested_display_precision=1,
+        value=lambda c: f.amount if (f := _fuel(c)) else None,
+    ),
+    _tire("tire_pressure_front_left", lambda t: t.front_left),
+    _tire("tire_pressure_front_right", lambda t: t.front_right),
+    _tire("tire_pressure_rear_left", lambda t: t.rear_left),
+    _tire("tire_pressure_rear_right", lambda t: t.rear_right),
+    ConnectedCarSensorDescription(
+        key="odometer",
+        translation_key="odometer",
+        feature=Feature.ODOMETER,
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfLength.KILOMETERS,
+        suggested_display_precision=0,
+        value=lambda c: o.distance if (o := c.reading(Feature.ODOMETER, Odometer)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="engine_oil_life",
+        translation_key="engine_oil_life",
+        feature=Feature.ENGINE_OIL,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value=lambda c: o.life if (o := c.reading(Feature.ENGINE_OIL, EngineOil)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="data_age",
+        translation_key="data_age",
+        feature=None,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=_data_age,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ConnectedCarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors each car supports."""
+    async_add_entities(
+        ConnectedCarSensor(coordinator, description)
+        for description in SENSORS
+        for coordinator in coordinators_with(entry, description)
+    )
+
+
+class ConnectedCarSensor(ConnectedCarEntity, SensorEntity):
+    """A value the car reports."""
+
+    entity_description: ConnectedCarSensorDescription
+
+    @property
+    def native_value(self) -> StateValue:
+        """The value from the car's latest data."""
+        return self.entity_description.value(self.coordinator)

@@ -1,0 +1,76 @@
+"""The cars of a config entry as stored in its data: identity, grant and supported features.
+
+Storing them means a restart costs no billable call to learn what a car is or what it supports.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+from .api.model import Feature, Snapshot, Vehicle
+from .api.smartcar import FEATURE_PERMISSIONS, SmartcarClient
+
+# Errors after which a feature is not worth asking for again: the car or the grant cannot give it.
+UNSUPPORTED_ERROR_TYPES = frozenset({"COMPATIBILITY", "PERMISSION", "RESOURCE_NOT_FOUND"})
+
+
+class VehicleRecord(TypedDict):
+    """One car as stored in the config entry."""
+
+    make: str
+    model: str
+    year: int
+    vin: str | None
+    permissions: list[str]
+    features: NotRequired[list[str]]
+
+
+def vehicle_from_record(vehicle_id: str, record: VehicleRecord) -> Vehicle:
+    """The model's Vehicle for a stored record."""
+    return Vehicle(
+        id=vehicle_id,
+        make=record["make"],
+        model=record["model"],
+        year=record["year"],
+        vin=record["vin"],
+    )
+
+
+def permitted_features(record: VehicleRecord) -> list[Feature]:
+    """Features the grant allows reading for this car."""
+    return [
+        f for f, permission in FEATURE_PERMISSIONS.items() if permission in record["permissions"]
+    ]
+
+
+def supported_features(record: VehicleRecord) -> list[Feature]:
+    """Features discovered as supported, or None-equivalent empty list before discovery."""
+    return [Feature(feature) for feature in record.get("features", [])]
+
+
+def features_from_discovery(snapshot: Snapshot) -> list[str]:
+    """Features a discovery read showed as available (errors like ASLEEP still count as supported)."""
+    return sorted(
+        {str(f) for f in snapshot.readings}
+        | {str(f) for f, err in snapshot.errors.items() if err.type not in UNSUPPORTED_ERROR_TYPES}
+    )
+
+
+async def async_fetch_records(
+    client: SmartcarClient, vehicle_ids: list[str], known: dict[str, Any]
+) -> dict[str, VehicleRecord]:
+    """Records for vehicle_ids, fetching identity and grant only for cars not already known."""
+    records: dict[str, VehicleRecord] = {}
+    for vehicle_id in vehicle_ids:
+        if vehicle_id in known:
+            records[vehicle_id] = known[vehicle_id]
+            continue
+        vehicle = await client.async_get_vehicle(vehicle_id)
+        records[vehicle_id] = VehicleRecord(
+            make=vehicle.make,
+            model=vehicle.model,
+            year=vehicle.year,
+            vin=vehicle.vin,
+            permissions=sorted(await client.async_get_permissions(vehicle_id)),
+        )
+    return records

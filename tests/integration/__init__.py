@@ -1,0 +1,1 @@
+"""Integration tests: Home Assistant itself against the simulator over loopback HTTP."""

@@ -1,0 +1,102 @@
+"""Drive the simulator: its control API, and Smartcar Connect as a user's browser would."""
+
+from typing import Any
+
+from aiohttp import ClientSession, test_utils
+from yarl import URL
+
+from custom_components.connected_car.const import DOMAIN
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+
+from ..conftest import TEST_REDIRECT_URI
+
+
+class SimulatorControl:
+    """The simulator's `/_simulator/` API."""
+
+    def __init__(self, session: ClientSession, url: str) -> None:
+        """Talk to the simulator at url."""
+        self.session = session
+        self.url = url
+
+    async def _call(self, method: str, path: str, payload: Any = None) -> Any:
+        async with self.session.request(method, f"{self.url}/_simulator{path}", json=payload) as r:
+            assert r.status < 300, await r.text()
+            return await r.json() if r.content_type == "application/json" else None
+
+    async def vehicles(self) -> list[dict[str, Any]]:
+        """Every simulated car with its state."""
+        return await self._call("GET", "/vehicles")  # type: ignore[no-any-return]
+
+    async def vehicle(self, make: str) -> dict[str, Any]:
+        """The simulated car of make."""
+        return next(v for v in await self.vehicles() if v["make"].lower() == make.lower())
+
+    async def patch(self, vehicle_id: str, **state: Any) -> dict[str, Any]:
+        """Change a car's state."""
+        return await self._call("PATCH", f"/vehicles/{vehicle_id}", state)  # type: ignore[no-any-return]
+
+    async def inject_error(self, **error: Any) -> None:
+        """Make matching requests fail."""
+        await self._call("POST", "/errors", {"provider": "smartcar", **error})
+
+    async def clear_errors(self) -> None:
+        """Stop failing requests."""
+        await self._call("DELETE", "/errors")
+
+    async def stats(self) -> dict[str, Any]:
+        """Requests and billable calls per car."""
+        return await self._call("GET", "/stats")  # type: ignore[no-any-return]
+
+    async def reset_stats(self) -> None:
+        """Start counting from zero."""
+        await self._call("DELETE", "/stats")
+
+    async def latency(self, ms: int) -> None:
+        """Delay every API response."""
+        await self._call("POST", "/latency", {"ms": ms})
+
+
+async def start_flow(hass: HomeAssistant, mode: str = "simulated") -> ConfigFlowResult:
+    """Start adding the integration: pick Smartcar and Connect's mode, up to Connect."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "smartcar"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"mode": mode})
+
+
+async def finish_connect(
+    hass: HomeAssistant,
+    client: test_utils.TestClient,
+    sim: SimulatorControl,
+    result: ConfigFlowResult,
+    **connect_query: str,
+) -> ConfigFlowResult:
+    """Answer Connect like the user would (sim_approve / sim_error / sim_user) and finish the flow."""
+    assert result["type"] is FlowResultType.EXTERNAL_STEP, result
+    query = {"sim_approve": "all"} | connect_query
+    async with sim.session.get(
+        URL(result["url"]).update_query(query), allow_redirects=False
+    ) as response:
+        assert response.status == 302, await response.text()
+        location = URL(response.headers["Location"])
+    assert str(location.with_query(None)) == TEST_REDIRECT_URI
+    callback = await client.get(f"/auth/external/callback?{location.query_string}")
+    assert callback.status == 200
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+async def connect(
+    hass: HomeAssistant,
+    client: test_utils.TestClient,
+    sim: SimulatorControl,
+    mode: str = "simulated",
+    **connect_query: str,
+) -> ConfigFlowResult:
+    """The whole add-integration flow through Connect."""
+    return await finish_connect(hass, client, sim, await start_flow(hass, mode), **connect_query)

@@ -1,0 +1,207 @@
+"""The config flow: Connect, its errors, one entry per account, reauth, reconfigure and options."""
+
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.connected_car.const import (
+    CONF_MODE,
+    CONF_MONTHLY_BUDGET,
+    CONF_VEHICLES,
+    DOMAIN,
+)
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+
+from .conftest import SetupIntegration
+from .simulator_control import SimulatorControl, connect, finish_connect, start_flow
+
+pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
+
+
+async def start_reauth(hass: HomeAssistant, entry: ConfigEntry) -> ConfigFlowResult:
+    """Start reauth as Home Assistant does when the account needs connecting again."""
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_REAUTH, "entry_id": entry.entry_id}, data=entry.data
+    )
+
+
+async def start_reconfigure(hass: HomeAssistant, entry: ConfigEntry) -> ConfigFlowResult:
+    """Start reconfigure as the entry's menu does."""
+    return await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+
+
+async def test_connect_creates_one_entry_with_every_car(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, sim: SimulatorControl
+) -> None:
+    """Connect with all cars: the entry knows the account and every car; tokens are stored."""
+    result = await connect(hass, await hass_client_no_auth(), sim)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.title == "Smartcar"
+    assert entry.unique_id
+    assert entry.data[CONF_MODE] == "simulated"
+    assert entry.data["token"]["refresh_token"]
+    simulated = {v["id"]: v for v in await sim.vehicles()}
+    assert set(entry.data[CONF_VEHICLES]) == set(simulated)
+    for vehicle_id, record in entry.data[CONF_VEHICLES].items():
+        assert record["vin"] == simulated[vehicle_id]["vin"]
+        assert "control_security" in record["permissions"]
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_connect_asks_for_mode_and_scope(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, sim: SimulatorControl
+) -> None:
+    """The authorize URL carries the chosen mode and the default scope."""
+    result = await start_flow(hass, mode="live")
+    assert "mode=live" in result["url"]
+    for permission in ("read_battery", "read_location", "control_security", "control_charge"):
+        assert permission in result["url"]
+    result = await finish_connect(hass, await hass_client_no_auth(), sim, result)
+    assert result["result"].data[CONF_MODE] == "live"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "access_denied",
+        "no_vehicles",
+        "vehicle_incompatible",
+        "invalid_subscription",
+        "configuration_error",
+        "server_error",
+    ],
+)
+async def test_connect_errors_abort_with_their_reason(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    sim: SimulatorControl,
+    error: str,
+) -> None:
+    """Each error Connect returns aborts with its own translated reason and creates nothing."""
+    result = await connect(hass, await hass_client_no_auth(), sim, sim_error=error)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == error
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_same_account_twice_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    sim: SimulatorControl,
+    setup_integration: SetupIntegration,
+) -> None:
+    """A second add of the same Smartcar account aborts; another account is a second entry."""
+    await setup_integration()
+
+    result = await connect(hass, await hass_client_no_auth(), sim)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+    result = await connect(hass, await hass_client_no_auth(), sim, sim_user="second")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 2
+
+
+async def test_connection_failure_aborts(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, sim: SimulatorControl
+) -> None:
+    """If Smartcar's API fails while the connection is tested, nothing is created."""
+    await sim.inject_error(path="/user", type="SERVER", code="INTERNAL")
+    result = await connect(hass, await hass_client_no_auth(), sim)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_reauth_updates_tokens(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    sim: SimulatorControl,
+    setup_integration: SetupIntegration,
+) -> None:
+    """Reauth runs Connect again and stores the new tokens in the same entry."""
+    entry = await setup_integration()
+    old_refresh = entry.data["token"]["refresh_token"]
+
+    result = await start_reauth(hass, entry)
+    assert result["step_id"] == "reauth_confirm"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await finish_connect(hass, await hass_client_no_auth(), sim, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"]["refresh_token"] != old_refresh
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth_with_another_account_aborts(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    sim: SimulatorControl,
+    setup_integration: SetupIntegration,
+) -> None:
+    """Reauth must connect the entry's own account."""
+    entry = await setup_integration()
+    old_token = entry.data["token"]
+
+    result = await start_reauth(hass, entry)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await finish_connect(hass, await hass_client_no_auth(), sim, result, sim_user="other")
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert entry.data["token"] == old_token
+
+
+async def test_reconfigure_changes_mode(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    sim: SimulatorControl,
+    setup_integration: SetupIntegration,
+) -> None:
+    """Reconfigure connects again with another mode and reloads the entry."""
+    entry = await setup_integration()
+
+    result = await start_reconfigure(hass, entry)
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"mode": "live"})
+    result = await finish_connect(hass, await hass_client_no_auth(), sim, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_MODE] == "live"
+
+
+async def test_options_set_the_monthly_budget(
+    hass: HomeAssistant, setup_integration: SetupIntegration
+) -> None:
+    """The budget option changes each car's polling interval."""
+    entry = await setup_integration()
+    before = {c.vehicle.id: c.update_interval for c in entry.runtime_data.coordinators.values()}
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MONTHLY_BUDGET: 5000}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    assert entry.options[CONF_MONTHLY_BUDGET] == 5000
+    for coordinator in entry.runtime_data.coordinators.values():
+        assert coordinator.update_interval is not None
+        assert coordinator.update_interval < before[coordinator.vehicle.id]
