@@ -3,7 +3,7 @@ TOOL := scripts/toolchain.sh
 RUN := $(TOOL) run
 CODE := custom_components simulator tests bench
 
-.PHONY: setup test lint format typecheck pytest simulator
+.PHONY: setup test lint format typecheck pytest simulator bench
 
 setup:
 	@$(TOOL) setup
@@ -26,3 +26,6 @@ test: lint typecheck pytest
 
 simulator: setup
 	@$(RUN) python -m simulator $(ARGS)
+
+bench: setup
+	@$(RUN) python -m pytest bench -q -s -p no:cacheprovider --no-cov -o addopts="" -k "" 2>&1 | grep -E "^BENCH|passed|failed|error"

@@ -36,10 +36,15 @@ def simulator_clock() -> SimulatorClock:
 
 
 @pytest.fixture
-async def simulator_url(simulator_clock: SimulatorClock) -> AsyncIterator[str]:
+def simulator_config(simulator_clock: SimulatorClock) -> SimulatorConfig:
+    """The simulator's settings: Home Assistant's test redirect URI and the still clock."""
+    return SimulatorConfig(redirect_uris=[TEST_REDIRECT_URI], clock=simulator_clock)
+
+
+@pytest.fixture
+async def simulator_url(simulator_config: SimulatorConfig) -> AsyncIterator[str]:
     """The Smartcar simulator serving on a free loopback port for one test."""
-    config = SimulatorConfig(redirect_uris=[TEST_REDIRECT_URI], clock=simulator_clock)
-    runner = web.AppRunner(create_app(config))
+    runner = web.AppRunner(create_app(simulator_config))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

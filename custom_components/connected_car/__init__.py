@@ -22,17 +22,11 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 from homeassistant.helpers.typing import ConfigType
 
 from .api.errors import ApiError, ProviderError
-from .api.model import Snapshot
 from .api.smartcar import SmartcarClient
 from .const import CONF_VEHICLES, DOMAIN, smartcar_origins
 from .coordinator import ConnectedCarConfigEntry, ConnectedCarData, VehicleCoordinator
 from .services import async_setup_services
-from .vehicles import (
-    VehicleRecord,
-    async_fetch_records,
-    features_from_discovery,
-    permitted_features,
-)
+from .vehicles import VehicleRecord, async_discover, async_fetch_records
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -68,15 +62,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
 
     client = SmartcarClient(async_get_clientsession(hass), access_token, smartcar_origins())
     known: dict[str, Any] = entry.data[CONF_VEHICLES]
-    discovered: dict[str, Snapshot] = {}
     try:
         records = await async_fetch_records(client, await client.async_get_vehicle_ids(), known)
-        for vehicle_id, record in records.items():
-            if "features" not in record:
-                discovered[vehicle_id] = await client.async_read(
-                    vehicle_id, permitted_features(record)
-                )
-                record["features"] = features_from_discovery(discovered[vehicle_id])
+        discovered = await async_discover(client, records)
     except OAuth2TokenRequestBaseError:
         raise
     except ProviderError as err:

@@ -70,19 +70,26 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             LOGGER,
             config_entry=config_entry,
             name=f"{DOMAIN} {vehicle_id}",
-            update_interval=polling_interval(len(self.supported), self._budget),
+            update_interval=polling_interval(
+                len(self.supported), self._budget
+            ),  # until entities say
         )
 
     @callback
     def async_want(self, feature: Feature) -> CALLBACK_TYPE:
         """Poll feature while an entity needs it; call the returned function when it no longer does."""
         self._wanted[feature] += 1
+        self._fit_interval()
 
         @callback
         def release() -> None:
             self._wanted[feature] -= 1
+            self._fit_interval()
 
         return release
+
+    def _fit_interval(self) -> None:
+        self.update_interval = polling_interval(len(self.polled_features), self._budget)
 
     @property
     def polled_features(self) -> list[Feature]:
@@ -100,7 +107,6 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             snapshot = await self.client.async_read(self.vehicle.id, features)
         except (ApiError, OAuth2TokenRequestBaseError) as err:
             raise_for_poll_error(err)
-        self.update_interval = polling_interval(len(features), self._budget)
         return snapshot.merged_onto(self.data or Snapshot())
 
     async def async_command(

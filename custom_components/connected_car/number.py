@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from homeassistant.components.number import NumberEntity, NumberEntityDescription, NumberMode
 from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.model import ChargeLimit, Command, Feature, Reading
-from .const import DOMAIN
 from .coordinator import ConnectedCarConfigEntry
 from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
 
@@ -59,17 +57,7 @@ class ConnectedCarChargeLimit(ConnectedCarEntity, NumberEntity):
         return limit.limit if limit else None
 
     async def async_set_native_value(self, value: float) -> None:
-        """Set the charge limit; values outside 50-100 % are refused before any API call."""
-        if not MIN_LIMIT <= value <= MAX_LIMIT:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="charge_limit_out_of_range",
-                translation_placeholders={
-                    "value": f"{value:g}",
-                    "min": str(MIN_LIMIT),
-                    "max": str(MAX_LIMIT),
-                },
-            )
+        """Set the charge limit (Home Assistant refuses values outside 50-100 % before this)."""
 
         def expected(reading: Reading | None) -> Reading:
             return ChargeLimit(limit=value)

@@ -5,7 +5,8 @@ Storing them means a restart costs no billable call to learn what a car is or wh
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+import asyncio
+from typing import Any, NotRequired, TypedDict, cast
 
 from .api.model import Feature, Snapshot, Vehicle
 from .api.smartcar import FEATURE_PERMISSIONS, SmartcarClient
@@ -44,7 +45,7 @@ def permitted_features(record: VehicleRecord) -> list[Feature]:
 
 
 def supported_features(record: VehicleRecord) -> list[Feature]:
-    """Features discovered as supported, or None-equivalent empty list before discovery."""
+    """Features discovery found the car supports (none before discovery)."""
     return [Feature(feature) for feature in record.get("features", [])]
 
 
@@ -59,18 +60,40 @@ def features_from_discovery(snapshot: Snapshot) -> list[str]:
 async def async_fetch_records(
     client: SmartcarClient, vehicle_ids: list[str], known: dict[str, Any]
 ) -> dict[str, VehicleRecord]:
-    """Records for vehicle_ids, fetching identity and grant only for cars not already known."""
-    records: dict[str, VehicleRecord] = {}
-    for vehicle_id in vehicle_ids:
+    """Records for vehicle_ids, fetching identity and grant (concurrently) only for new cars."""
+
+    async def fetch(vehicle_id: str) -> VehicleRecord:
         if vehicle_id in known:
-            records[vehicle_id] = known[vehicle_id]
-            continue
-        vehicle = await client.async_get_vehicle(vehicle_id)
-        records[vehicle_id] = VehicleRecord(
+            return cast(VehicleRecord, dict(known[vehicle_id]))
+        vehicle, permissions = await asyncio.gather(
+            client.async_get_vehicle(vehicle_id), client.async_get_permissions(vehicle_id)
+        )
+        return VehicleRecord(
             make=vehicle.make,
             model=vehicle.model,
             year=vehicle.year,
             vin=vehicle.vin,
-            permissions=sorted(await client.async_get_permissions(vehicle_id)),
+            permissions=sorted(permissions),
         )
-    return records
+
+    records = await asyncio.gather(*(fetch(vehicle_id) for vehicle_id in vehicle_ids))
+    return dict(zip(vehicle_ids, records, strict=True))
+
+
+async def async_discover(
+    client: SmartcarClient, records: dict[str, VehicleRecord]
+) -> dict[str, Snapshot]:
+    """Read every permitted feature of cars not yet discovered, and note which ones they support.
+
+    The snapshots serve as the cars' first data, so discovery costs no extra poll.
+    """
+    new = [vehicle_id for vehicle_id, record in records.items() if "features" not in record]
+    snapshots = await asyncio.gather(
+        *(
+            client.async_read(vehicle_id, permitted_features(records[vehicle_id]))
+            for vehicle_id in new
+        )
+    )
+    for vehicle_id, snapshot in zip(new, snapshots, strict=True):
+        records[vehicle_id]["features"] = features_from_discovery(snapshot)
+    return dict(zip(new, snapshots, strict=True))

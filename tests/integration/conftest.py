@@ -4,11 +4,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
-import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
-
-from custom_components.connected_car.const import DOMAIN, SIMULATOR_URL_ENV
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -17,6 +12,11 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.connected_car.const import DOMAIN, SIMULATOR_URL_ENV
 
 from .simulator_control import SimulatorControl, connect
 
@@ -48,7 +48,7 @@ async def sim(
 ) -> AsyncIterator[SimulatorControl]:
     """The simulator's control API; the integration is pointed at the simulator."""
     monkeypatch.setenv(SIMULATOR_URL_ENV, simulator_url)
-    yield SimulatorControl(async_get_clientsession(hass), simulator_url)
+    return SimulatorControl(async_get_clientsession(hass), simulator_url)
 
 
 @pytest.fixture

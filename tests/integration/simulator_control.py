@@ -3,14 +3,13 @@
 from typing import Any
 
 from aiohttp import ClientSession, test_utils
-from yarl import URL
-
-from custom_components.connected_car.const import DOMAIN
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from yarl import URL
 
-from ..conftest import TEST_REDIRECT_URI
+from custom_components.connected_car.const import DOMAIN
+from tests.conftest import TEST_REDIRECT_URI
 
 
 class SimulatorControl:

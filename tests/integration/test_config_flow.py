@@ -1,14 +1,5 @@
 """The config flow: Connect, its errors, one entry per account, reauth, reconfigure and options."""
 
-import pytest
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
-
-from custom_components.connected_car.const import (
-    CONF_MODE,
-    CONF_MONTHLY_BUDGET,
-    CONF_VEHICLES,
-    DOMAIN,
-)
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
@@ -18,6 +9,15 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.connected_car.const import (
+    CONF_MODE,
+    CONF_MONTHLY_BUDGET,
+    CONF_VEHICLES,
+    DOMAIN,
+)
 
 from .conftest import SetupIntegration
 from .simulator_control import SimulatorControl, connect, finish_connect, start_flow

@@ -1,11 +1,10 @@
 """Entities of the four simulated cars: what is created, their states, and units."""
 
-import pytest
-from syrupy.assertion import SnapshotAssertion
-
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
+import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from .conftest import SetupIntegration
 from .simulator_control import SimulatorControl

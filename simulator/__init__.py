@@ -1,0 +1,6 @@
+"""Local simulator of the connected-car providers (Smartcar) for development and tests."""
+
+from simulator.app import SIMULATOR_STATE, create_app
+from simulator.config import SimulatorConfig
+
+__all__ = ["SIMULATOR_STATE", "SimulatorConfig", "create_app"]

@@ -1,0 +1,35 @@
+"""The simulator application: every provider host as a path prefix, plus the control API."""
+
+from aiohttp import web
+
+from simulator.config import SimulatorConfig
+from simulator.control import create_control_app
+from simulator.smartcar.api import create_api_app
+from simulator.smartcar.auth import create_auth_app
+from simulator.smartcar.connect import create_connect_app
+from simulator.state import SIMULATOR_STATE, SimulatorState
+
+# Real host -> path prefix on the simulator.
+ORIGINS = {
+    "connect.smartcar.com": "/smartcar/connect",
+    "auth.smartcar.com": "/smartcar/auth",
+    "api.smartcar.com": "/smartcar/api",
+}
+
+__all__ = ["ORIGINS", "SIMULATOR_STATE", "create_app"]
+
+
+async def _release_hanging_requests(app: web.Application) -> None:
+    app[SIMULATOR_STATE].faults.clear()
+
+
+def create_app(config: SimulatorConfig | None = None) -> web.Application:
+    """Build the simulator; its state is `app[SIMULATOR_STATE]`."""
+    app = web.Application()
+    app[SIMULATOR_STATE] = SimulatorState(config or SimulatorConfig())
+    app.add_subapp(ORIGINS["connect.smartcar.com"], create_connect_app())
+    app.add_subapp(ORIGINS["auth.smartcar.com"], create_auth_app())
+    app.add_subapp(ORIGINS["api.smartcar.com"], create_api_app())
+    app.add_subapp("/_simulator", create_control_app())
+    app.on_shutdown.append(_release_hanging_requests)
+    return app

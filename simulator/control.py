@@ -1,0 +1,154 @@
+"""Control API under `/_simulator`: inspect and steer the simulation."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import fields
+import json
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from simulator.clock import isoformat
+from simulator.faults import MALFORMED, TIMEOUT, Fault
+from simulator.smartcar.errors import CATALOGUE
+from simulator.state import state_of
+from simulator.stats import Stats
+from simulator.validation import (
+    BadRequestError,
+    expect_choice,
+    expect_int,
+    expect_number,
+    expect_object,
+)
+from simulator.vehicle_patch import apply_patch
+
+PROVIDER_ERROR_CATALOGUES = {"smartcar": CATALOGUE}
+FAULT_KEYS = [field.name for field in fields(Fault)]
+
+
+@web.middleware
+async def bad_request_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer invalid input with 400 `{error}`."""
+    try:
+        return await handler(request)
+    except BadRequestError as error:
+        return web.json_response({"error": str(error)}, status=400)
+
+
+async def _json(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except json.JSONDecodeError as error:
+        raise BadRequestError("body must be JSON") from error
+
+
+async def list_vehicles(request: web.Request) -> web.Response:
+    """`GET /vehicles`: every car with its full state."""
+    return web.json_response([car.to_json() for car in state_of(request).vehicles_now()])
+
+
+async def patch_vehicle(request: web.Request) -> web.Response:
+    """`PATCH /vehicles/{id}`: merge state changes, answer the new state."""
+    state = state_of(request)
+    vehicle = state.vehicles.get(request.match_info["vehicle_id"])
+    if vehicle is None:
+        return web.json_response({"error": "unknown vehicle"}, status=404)
+    apply_patch(vehicle, await _json(request), state.clock.now())
+    return web.json_response(vehicle.state.to_json())
+
+
+async def add_error(request: web.Request) -> web.Response:
+    """`POST /errors`: inject a provider error, a hang (TIMEOUT) or broken JSON (MALFORMED)."""
+    state = state_of(request)
+    body = expect_object(await _json(request), "error", FAULT_KEYS)
+    provider = expect_choice(body.get("provider"), "provider", PROVIDER_ERROR_CATALOGUES)
+    fault_type, code = body.get("type"), body.get("code")
+    if not isinstance(fault_type, str) or not isinstance(code, str | None):
+        raise BadRequestError("type must be a string and code a string or null")
+    spec = PROVIDER_ERROR_CATALOGUES[provider].get((fault_type, code))
+    if spec is None and fault_type not in (TIMEOUT, MALFORMED):
+        raise BadRequestError(f"unknown {provider} error {fault_type}:{code}")
+    vehicle_id, path = body.get("vehicle_id"), body.get("path")
+    if vehicle_id is not None and vehicle_id not in state.vehicles:
+        raise BadRequestError("unknown vehicle_id")
+    if path is not None and not (isinstance(path, str) and path.startswith("/")):
+        raise BadRequestError("path must start with /")
+    fault = Fault(
+        provider=provider,
+        type=fault_type,
+        code=code,
+        status=_optional_int(body, "status", 100, 599) or (spec.status if spec else 200),
+        vehicle_id=vehicle_id,
+        path=path,
+        times=_optional_int(body, "times", 1, 1_000_000),
+        retry_after=_optional_int(body, "retry_after", 0, 86400),
+        delay=None if body.get("delay") is None else expect_number(body["delay"], "delay", 0, 3600),
+    )
+    state.faults.add(fault)
+    return web.json_response(fault.to_json(), status=201)
+
+
+def _optional_int(body: dict[str, Any], key: str, low: int, high: int) -> int | None:
+    value = body.get(key)
+    return None if value is None else expect_int(value, key, low, high)
+
+
+async def clear_errors(request: web.Request) -> web.Response:
+    """`DELETE /errors`: drop every injected fault and release hanging requests."""
+    state_of(request).faults.clear()
+    return web.json_response({"status": "cleared"})
+
+
+async def get_stats(request: web.Request) -> web.Response:
+    """`GET /stats`: requests and billable calls per car, plus totals."""
+    state = state_of(request)
+    return web.json_response(state.stats.to_json(list(state.vehicles)))
+
+
+async def reset_stats(request: web.Request) -> web.Response:
+    """`DELETE /stats`: count from zero."""
+    state_of(request).stats = Stats()
+    return web.json_response({"status": "cleared"})
+
+
+async def set_latency(request: web.Request) -> web.Response:
+    """`POST /latency {ms}`: delay every provider response."""
+    body = expect_object(await _json(request), "latency", ("ms",))
+    ms = expect_number(body.get("ms"), "ms", 0, 60_000)
+    state_of(request).latency_ms = ms
+    return web.json_response({"ms": ms})
+
+
+async def move_clock(request: web.Request) -> web.Response:
+    """`POST /clock {advance}`: move simulated time forward by some seconds."""
+    state = state_of(request)
+    body = expect_object(await _json(request), "clock", ("advance",))
+    state.clock.advance(expect_number(body.get("advance"), "advance", 0, 10 * 365 * 86400))
+    return web.json_response({"now": isoformat(state.clock.now()), "offset": state.clock.offset})
+
+
+async def reset(request: web.Request) -> web.Response:
+    """`POST /reset`: back to the default garage, tokens, faults, counters and clock."""
+    state_of(request).reset()
+    return web.json_response({"status": "reset"})
+
+
+ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]] = [
+    ("GET", "/vehicles", list_vehicles),
+    ("PATCH", "/vehicles/{vehicle_id}", patch_vehicle),
+    ("POST", "/errors", add_error),
+    ("DELETE", "/errors", clear_errors),
+    ("GET", "/stats", get_stats),
+    ("DELETE", "/stats", reset_stats),
+    ("POST", "/latency", set_latency),
+    ("POST", "/clock", move_clock),
+    ("POST", "/reset", reset),
+]
+
+
+def create_control_app() -> web.Application:
+    """Build the control sub-application (mounted at `/_simulator`)."""
+    app = web.Application(middlewares=[bad_request_middleware])
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)
+    return app

@@ -1,0 +1,1 @@
+"""Simulated Smartcar: Connect, token endpoint and Vehicle API v2.0."""

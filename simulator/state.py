@@ -1,0 +1,49 @@
+"""Everything a running simulator holds, reachable from handlers through `SIMULATOR_STATE`."""
+
+from aiohttp import web
+
+from simulator.clock import SimClock
+from simulator.config import SimulatorConfig
+from simulator.faults import FaultBook
+from simulator.garage import garage
+from simulator.smartcar.accounts import SmartcarAccounts
+from simulator.stats import Stats
+from simulator.vehicle import Vehicle
+
+
+class SimulatorState:
+    """Clock, cars, faults, counters, latency and provider accounts."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        """Start in the default state."""
+        self.config = config
+        self.faults = FaultBook()
+        self.reset()
+
+    def reset(self) -> None:
+        """Restore the default garage, clock, tokens, faults, counters and latency."""
+        self.faults.clear()
+        self.clock = SimClock(self.config.clock)
+        self.vehicles: dict[str, Vehicle] = garage(self.clock.now(), self.config.cars)
+        self.stats = Stats()
+        self.latency_ms = 0.0
+        self.smartcar = SmartcarAccounts(self.config, self.clock)
+
+    def vehicles_now(self) -> list[Vehicle]:
+        """Return every car, brought up to the current time."""
+        now = self.clock.now()
+        for car in self.vehicles.values():
+            car.advance(now)
+        return list(self.vehicles.values())
+
+    def vehicles_of(self, provider: str) -> list[Vehicle]:
+        """Return the cars a provider serves, brought up to the current time."""
+        return [car for car in self.vehicles_now() if car.provider == provider]
+
+
+SIMULATOR_STATE = web.AppKey("simulator_state", SimulatorState)
+
+
+def state_of(request: web.Request) -> SimulatorState:
+    """Return the simulator state from any handler, also in sub-applications."""
+    return request.config_dict[SIMULATOR_STATE]

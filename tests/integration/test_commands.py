@@ -1,0 +1,243 @@
+"""Commands: lock, charging, charge limit and destination; success, refusals and bad input."""
+
+import asyncio
+from typing import Any
+
+from homeassistant.components.lock import LockState
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+
+from .conftest import SetupIntegration
+from .simulator_control import SimulatorControl
+
+DOMAIN = "connected_car"
+
+
+async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    """Call an entity action and wait for it."""
+    await hass.services.async_call(
+        domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
+    )
+    await hass.async_block_till_done()
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """The entity's state."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
+async def test_lock_and_unlock(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """Locking shows locked at once and the car is locked; unlocking likewise."""
+    await setup_integration()
+    assert state_of(hass, "lock.ford_f_150") == LockState.UNLOCKED
+
+    await call(hass, "lock", "lock", "lock.ford_f_150")
+    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKED
+    assert (await sim.vehicle("Ford"))["state"]["locked"] is True
+
+    await call(hass, "lock", "unlock", "lock.ford_f_150")
+    assert state_of(hass, "lock.ford_f_150") == LockState.UNLOCKED
+    assert (await sim.vehicle("Ford"))["state"]["locked"] is False
+
+
+async def test_lock_shows_locking_while_the_car_works(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """While the command runs the lock is `locking`."""
+    await setup_integration()
+    await sim.latency(300)
+    task = hass.async_create_task(call(hass, "lock", "lock", "lock.ford_f_150"))
+    await asyncio.sleep(0.1)
+    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKING
+    await task
+    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKED
+
+
+async def test_a_command_is_confirmed_with_one_read(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """After a command, one billable read of the affected data confirms the state."""
+    await setup_integration()
+    ford = await sim.vehicle("Ford")
+    await sim.reset_stats()
+
+    await call(hass, "lock", "lock", "lock.ford_f_150")
+
+    usage = (await sim.stats())["vehicles"][ford["id"]]
+    assert usage["by_path"] == {"/security": 2}  # the command, then the confirming read
+    assert usage["billable"] == 2
+
+
+@pytest.mark.parametrize(
+    ("make", "entity_id", "setup", "translation_key"),
+    [
+        ("Ford", "lock.ford_f_150", {"moving": True}, "vehicle_state_in_motion"),
+        ("Ford", "lock.ford_f_150", {"doors": {"frontLeft": "OPEN"}}, "vehicle_state_door_open"),
+        ("Ford", "lock.ford_f_150", {"asleep": True}, "vehicle_state_asleep"),
+        ("Volkswagen", "lock.volkswagen_id_4", {}, "not_supported"),
+        ("Tesla", "lock.tesla_model_3", {}, "virtual_key_required"),
+    ],
+)
+async def test_lock_refusals_say_why(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    make: str,
+    entity_id: str,
+    setup: dict[str, Any],
+    translation_key: str,
+) -> None:
+    """A refused lock raises a translated error and the state stays as it was."""
+    await setup_integration()
+    car = await sim.vehicle(make)
+    if setup:
+        await sim.patch(car["id"], **setup)
+    before = state_of(hass, entity_id)
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await call(hass, "lock", "lock", entity_id)
+
+    assert raised.value.translation_key == translation_key
+    assert str(raised.value)  # the translated message, not a stack trace
+    assert state_of(hass, entity_id) == before
+
+
+async def test_virtual_key_error_tells_where_to_add_the_key(
+    hass: HomeAssistant, setup_integration: SetupIntegration
+) -> None:
+    """The Tesla's refusal carries the link that adds Smartcar's virtual key."""
+    await setup_integration()
+    with pytest.raises(HomeAssistantError) as raised:
+        await call(hass, "lock", "unlock", "lock.tesla_model_3")
+    assert "https://www.tesla.com/_ak/smartcar.com" in str(raised.value)
+
+
+async def test_start_and_stop_charging(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """The charging switch starts and stops charging a plugged-in car."""
+    await setup_integration()
+
+    await call(hass, "switch", "turn_on", "switch.volkswagen_id_4_charging")
+    assert state_of(hass, "switch.volkswagen_id_4_charging") == "on"
+    assert (await sim.vehicle("Volkswagen"))["state"]["charge"]["state"] == "CHARGING"
+
+    await call(hass, "switch", "turn_off", "switch.volkswagen_id_4_charging")
+    assert state_of(hass, "switch.volkswagen_id_4_charging") == "off"
+    assert state_of(hass, "sensor.volkswagen_id_4_charging_state") == "not_charging"
+
+
+async def test_charging_an_unplugged_car_is_refused(
+    hass: HomeAssistant, setup_integration: SetupIntegration
+) -> None:
+    """The RAV4 is unplugged: starting to charge says so."""
+    await setup_integration()
+    with pytest.raises(HomeAssistantError) as raised:
+        await call(hass, "switch", "turn_on", "switch.toyota_rav4_prime_charging")
+    assert raised.value.translation_key == "vehicle_state_charging_plug_not_connected"
+    assert state_of(hass, "switch.toyota_rav4_prime_charging") == "off"
+
+
+async def test_set_charge_limit(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """The slider sets the car's charge limit."""
+    await setup_integration()
+    await call(hass, "number", "set_value", "number.volkswagen_id_4_charge_limit", value=85)
+    assert float(state_of(hass, "number.volkswagen_id_4_charge_limit")) == 85
+    assert (await sim.vehicle("Volkswagen"))["state"]["charge"]["limit"] == 0.85
+
+
+@pytest.mark.parametrize("value", [30, 101])
+async def test_charge_limit_out_of_range_sends_nothing(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, value: int
+) -> None:
+    """A limit outside 50-100 % is the user's mistake: refused before any API call."""
+    await setup_integration()
+    await sim.reset_stats()
+    with pytest.raises(ServiceValidationError):
+        await call(hass, "number", "set_value", "number.volkswagen_id_4_charge_limit", value=value)
+    assert (await sim.stats())["totals"]["requests"] == 0
+    assert float(state_of(hass, "number.volkswagen_id_4_charge_limit")) == 90
+
+
+async def _device_id(hass: HomeAssistant, entity_id: str) -> str:
+    from homeassistant.helpers import entity_registry as er
+
+    entry = er.async_get(hass).async_get(entity_id)
+    assert entry is not None
+    assert entry.device_id is not None
+    return entry.device_id
+
+
+async def test_send_destination(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """The action hands a destination to the car's navigation."""
+    await setup_integration()
+    device_id = await _device_id(hass, "lock.ford_f_150")
+
+    await hass.services.async_call(
+        DOMAIN,
+        "send_destination",
+        {"device_id": device_id, "latitude": 52.37, "longitude": 4.89},
+        blocking=True,
+    )
+
+    destination = (await sim.vehicle("Ford"))["state"]["destination"]
+    assert destination == {"latitude": 52.37, "longitude": 4.89}
+
+
+@pytest.mark.parametrize(
+    ("data", "translation_key"),
+    [
+        ({"latitude": 200, "longitude": 4.89}, "invalid_coordinates"),
+        ({"latitude": 52.37, "longitude": -181}, "invalid_coordinates"),
+        ({"device_id": "not-a-device", "latitude": 52.37, "longitude": 4.89}, "unknown_device"),
+    ],
+)
+async def test_send_destination_bad_input_sends_nothing(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    data: dict[str, Any],
+    translation_key: str,
+) -> None:
+    """Bad coordinates or an unknown device are refused before any API call."""
+    await setup_integration()
+    await sim.reset_stats()
+    device_id = await _device_id(hass, "lock.ford_f_150")
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN, "send_destination", {"device_id": device_id} | data, blocking=True
+        )
+
+    assert raised.value.translation_key == translation_key
+    assert (await sim.stats())["totals"]["requests"] == 0
+
+
+async def test_send_destination_to_a_device_of_another_integration(
+    hass: HomeAssistant, setup_integration: SetupIntegration
+) -> None:
+    """A device that is not one of our cars is refused."""
+    await setup_integration()
+    other = dr.async_get(hass).async_get_or_create(
+        config_entry_id=next(iter(hass.config_entries.async_entries("connected_car"))).entry_id,
+        identifiers={("other", "x")},
+    )
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            "send_destination",
+            {"device_id": other.id, "latitude": 1, "longitude": 1},
+            blocking=True,
+        )
+    assert raised.value.translation_key == "unknown_device"

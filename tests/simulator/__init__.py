@@ -1,0 +1,1 @@
+"""Tests of the simulator itself, over real HTTP on loopback."""
