@@ -1,9 +1,9 @@
 # Everything runs through scripts/toolchain.sh, which provisions Python >= 3.14.2 on first use.
 TOOL := scripts/toolchain.sh
 RUN := $(TOOL) run
-CODE := custom_components simulator tests bench
+CODE := custom_components simulator tests bench scripts
 
-.PHONY: setup test lint format typecheck pytest simulator bench
+.PHONY: setup test lint format typecheck pytest simulator bench translations
 
 setup:
 	@$(TOOL) setup
@@ -23,6 +23,9 @@ pytest: setup
 	@$(RUN) python -m pytest
 
 test: lint typecheck pytest
+
+translations: setup
+	@$(RUN) python scripts/translations.py
 
 simulator: setup
 	@$(RUN) python -m simulator $(ARGS)

@@ -47,7 +47,8 @@ class ConnectedCarRefreshButton(ConnectedCarEntity, ButtonEntity):
     entity_description: ConnectedCarButtonDescription
 
     async def async_press(self) -> None:
-        """Poll the car now."""
+        """Poll the car now, unless the provider asked us to wait."""
+        self.coordinator.raise_if_quiet()
         await self.coordinator.async_refresh()
         if not self.coordinator.last_update_success:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="refresh_failed")

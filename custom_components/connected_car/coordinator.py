@@ -1,34 +1,52 @@
-"""One coordinator per car: polls exactly what its entities need, within the car's API budget."""
+"""One coordinator per car: polls exactly what its entities need, within the car's API budget.
+
+How each provider error is answered comes from the table in errors.py; this module carries it out:
+backoff, pauses, dropped paths, stale values and repair issues.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NoReturn, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import OAuth2TokenRequestBaseError, ServiceValidationError
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestReauthError,
+    ServiceValidationError,
+)
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
-from .api.errors import ApiError
+from .api.errors import ApiError, ProviderError
 from .api.model import Command, Feature, Reading, Snapshot, Vehicle
-from .api.smartcar import COMMAND_PERMISSIONS, SmartcarClient
+from .api.smartcar import COMMAND_PERMISSIONS, FEATURE_PERMISSIONS, SmartcarClient
 from .const import (
     BUDGET_PERIOD,
     BUDGET_SHARE_FOR_POLLING,
     CONF_MONTHLY_BUDGET,
+    CONF_VEHICLES,
     DEFAULT_MONTHLY_BUDGET,
     DOMAIN,
     LOGGER,
     MIN_UPDATE_INTERVAL,
 )
-from .errors import command_error, raise_for_poll_error
+from .errors import Behaviour, behaviour_of, command_error
+from .repairs import ACCOUNT_ISSUES, OTHER_ACCOUNT_ISSUE, CarIssues, Problem
 from .vehicles import VehicleRecord, supported_features, vehicle_from_record
 
 type ConnectedCarConfigEntry = ConfigEntry[ConnectedCarData]
+
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_LONGEST = timedelta(minutes=30)  # or the polling interval, when that is longer
+RATE_LIMIT_WAIT = timedelta(seconds=60)  # when the provider names no Retry-After
+RATE_LIMIT_REPAIR_AFTER = timedelta(hours=1)
 
 
 @dataclass
@@ -43,6 +61,12 @@ def polling_interval(billable_calls_per_poll: int, monthly_budget: int) -> timed
     """The shortest interval at which polling spends at most its share of the monthly budget."""
     polls = monthly_budget * BUDGET_SHARE_FOR_POLLING / max(billable_calls_per_poll, 1)
     return max(MIN_UPDATE_INTERVAL, BUDGET_PERIOD / polls)
+
+
+def next_month(now: datetime) -> datetime:
+    """When a monthly call budget renews: the first of the next month, UTC."""
+    first = now.astimezone(dt_util.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first + timedelta(days=32)).replace(day=1)
 
 
 class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
@@ -62,17 +86,23 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.client = client
         self.vehicle: Vehicle = vehicle_from_record(vehicle_id, record)
         self.permissions = frozenset(record["permissions"])
-        self.supported = frozenset(supported_features(record))
+        self.supported = set(supported_features(record))
+        self.issues = CarIssues(hass, config_entry, self.vehicle)
+        # Sends nothing before this moment: a rate limit, or a used-up monthly budget.
+        self.quiet_until: datetime | None = None
+        self._quiet_reason = "rate_limited"
         self._wanted: Counter[Feature] = Counter()
+        self._denied: dict[Feature, str] = {}  # feature -> the permission the grant lacks
+        self._failures = 0
+        self._rate_limited_since: datetime | None = None
+        self._unreachable = False
         self._budget: int = config_entry.options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET)
         super().__init__(
             hass,
             LOGGER,
             config_entry=config_entry,
-            name=f"{DOMAIN} {vehicle_id}",
-            update_interval=polling_interval(
-                len(self.supported), self._budget
-            ),  # until entities say
+            name=f"{DOMAIN} {self.vehicle.make} {self.vehicle.model}",
+            update_interval=polling_interval(len(self.supported), self._budget),
         )
 
     @callback
@@ -93,8 +123,17 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
 
     @property
     def polled_features(self) -> list[Feature]:
-        """The features one poll reads: wanted by an entity and supported by the car."""
-        return sorted(f for f, count in self._wanted.items() if count > 0 and f in self.supported)
+        """The features one poll reads: wanted, supported, and allowed by the grant."""
+        return sorted(
+            f
+            for f, count in self._wanted.items()
+            if count > 0 and f in self.supported and f not in self._denied
+        )
+
+    @property
+    def is_unreachable(self) -> bool:
+        """Whether the car was asleep or offline at the last poll (its values are stale)."""
+        return self._unreachable
 
     def reading[R: Reading](self, feature: Feature, kind: type[R]) -> R | None:
         """The last good reading of feature, if it has the expected kind."""
@@ -102,12 +141,171 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return reading if isinstance(reading, kind) else None
 
     async def _async_update_data(self) -> Snapshot:
+        self._fit_interval()  # a rate limit may have set a one-off wait
+        previous = self.data or Snapshot()
+        if self._is_quiet():
+            return previous
         features = self.polled_features
         try:
             snapshot = await self.client.async_read(self.vehicle.id, features)
-        except (ApiError, OAuth2TokenRequestBaseError) as err:
-            raise_for_poll_error(err)
-        return snapshot.merged_onto(self.data or Snapshot())
+        except OAuth2TokenRequestReauthError as err:
+            raise _auth_failed() from err
+        except OAuth2TokenRequestBaseError as err:
+            self._retry(err)
+        except ApiError as err:
+            return self._on_failed_poll(err, features, previous)
+        return self._on_poll(snapshot, previous)
+
+    def _on_poll(self, snapshot: Snapshot, previous: Snapshot) -> Snapshot:
+        """A poll answered: act on each failed path, keep last values, and sync the repairs."""
+        self._failures = 0
+        problems: list[Problem] = []
+        unreachable = rate_limited = False
+        for feature, err in snapshot.errors.items():
+            match behaviour_of(err):
+                case Behaviour.REAUTHENTICATE:
+                    raise _auth_failed() from err
+                case Behaviour.UNSUPPORTED:
+                    self._drop(feature)
+                case Behaviour.MISSING_PERMISSION:
+                    self._denied[feature] = FEATURE_PERMISSIONS[feature]
+                case Behaviour.RATE_LIMITED:
+                    rate_limited = True
+                    self._rate_limited(err)
+                case Behaviour.BUDGET_USED_UP:
+                    self._budget_used_up()
+                case Behaviour.CAR_UNREACHABLE:
+                    unreachable = True
+                case Behaviour.ACCOUNT_ACTION | Behaviour.BILLING | Behaviour.NEEDS_VIRTUAL_KEY:
+                    problems.append(_problem(err))
+        self._set_unreachable(unreachable)
+        if not rate_limited:
+            self._rate_limited_since = None
+        self.issues.async_sync(problems + self._standing_problems())
+        merged = snapshot.merged_onto(previous)
+        gone = self._denied.keys() | (set(merged.readings) - self.supported)
+        return replace(merged, readings={f: r for f, r in merged.readings.items() if f not in gone})
+
+    def _on_failed_poll(
+        self, err: ApiError, features: list[Feature], previous: Snapshot
+    ) -> Snapshot:
+        """The whole request failed: keep the last values where the table says so, else raise."""
+        if not isinstance(err, ProviderError):
+            self._retry(err)
+        match behaviour_of(err):
+            case Behaviour.REAUTHENTICATE:
+                raise _auth_failed() from err
+            case Behaviour.RATE_LIMITED:
+                self._rate_limited(err)
+                return previous
+            case Behaviour.BUDGET_USED_UP:
+                self._budget_used_up()
+                return previous
+            case Behaviour.CAR_UNREACHABLE:
+                self._set_unreachable(True)
+                return previous
+            case Behaviour.MISSING_PERMISSION:
+                self._denied.update({f: FEATURE_PERMISSIONS[f] for f in features})
+                self.issues.async_sync(self._standing_problems())
+            case Behaviour.ACCOUNT_ACTION | Behaviour.BILLING | Behaviour.NEEDS_VIRTUAL_KEY:
+                self.issues.async_sync([_problem(err), *self._standing_problems()])
+            case _:
+                self._retry(err)
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="provider_error",
+            translation_placeholders={"type": err.type, "code": err.code or "-"},
+        ) from err
+
+    def _retry(self, err: Exception) -> NoReturn:
+        """Fail this poll and retry after 1, 2, 4, ... minutes, at most the longer interval."""
+        self._failures += 1
+        longest = max(RETRY_LONGEST, self.update_interval or RETRY_LONGEST)
+        delay = min(RETRY_FIRST * 2 ** (self._failures - 1), longest)
+        if isinstance(err, ProviderError):
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="provider_error",
+                translation_placeholders={"type": err.type, "code": err.code or "-"},
+                retry_after=delay.total_seconds(),
+            ) from err
+        raise UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="communication_error",
+            retry_after=delay.total_seconds(),
+        ) from err
+
+    def raise_if_quiet(self) -> None:
+        """Refuse to send anything while the provider asked us to wait."""
+        if self._is_quiet():
+            assert self.quiet_until is not None
+            seconds = (self.quiet_until - dt_util.utcnow()).total_seconds()
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=self._quiet_reason,
+                translation_placeholders={
+                    "seconds": str(max(1, int(seconds))),
+                    "renews": self.quiet_until.date().isoformat(),
+                },
+            )
+
+    def _is_quiet(self) -> bool:
+        if self.quiet_until is None:
+            return False
+        if dt_util.utcnow() < self.quiet_until:
+            return True
+        self.quiet_until = None
+        return False
+
+    def _rate_limited(self, err: ProviderError) -> None:
+        """Send nothing for as long as the provider asks, then poll; a repair if it goes on."""
+        wait = timedelta(seconds=err.details.retry_after or RATE_LIMIT_WAIT.total_seconds())
+        now = dt_util.utcnow()
+        self.quiet_until, self._quiet_reason = now + wait, "rate_limited"
+        self.update_interval = wait
+        self._rate_limited_since = self._rate_limited_since or now
+        if now - self._rate_limited_since >= RATE_LIMIT_REPAIR_AFTER:
+            self.issues.async_raise(Problem("rate_limited"))
+
+    def _budget_used_up(self) -> None:
+        """Pause polling until the monthly budget renews; the entities keep their last values."""
+        self.quiet_until, self._quiet_reason = next_month(dt_util.utcnow()), "budget_used_up"
+        self.issues.async_raise(self._budget_problem())
+
+    def _budget_problem(self) -> Problem:
+        renews = self.quiet_until or next_month(dt_util.utcnow())
+        return Problem("budget_used_up", placeholders={"renews": renews.date().isoformat()})
+
+    def _standing_problems(self) -> list[Problem]:
+        """Problems that last beyond one poll: missing permissions, a paused budget."""
+        problems = [
+            Problem("missing_permission", permission, {"permission": permission})
+            for permission in sorted(set(self._denied.values()))
+        ]
+        if self.quiet_until is not None and self._quiet_reason == "budget_used_up":
+            problems.append(self._budget_problem())
+        return problems
+
+    def _drop(self, feature: Feature) -> None:
+        """The car cannot give feature: never ask for it again, also after a restart."""
+        self.supported.discard(feature)
+        self._fit_interval()
+        vehicles = dict(self.config_entry.data[CONF_VEHICLES])
+        vehicles[self.vehicle.id] = {
+            **vehicles[self.vehicle.id],
+            "features": sorted(str(f) for f in self.supported),
+        }
+        self.hass.config_entries.async_update_entry(
+            self.config_entry, data={**self.config_entry.data, CONF_VEHICLES: vehicles}
+        )
+
+    def _set_unreachable(self, unreachable: bool) -> None:
+        """Log once when the car stops answering and once when it is back."""
+        if unreachable and not self._unreachable:
+            LOGGER.info("%s is asleep or unreachable; showing its last values", self.name)
+        elif self._unreachable and not unreachable:
+            LOGGER.info("%s answers again", self.name)
+        self._unreachable = unreachable
 
     async def async_command(
         self,
@@ -119,7 +317,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
     ) -> None:
         """Send command; show its expected result at once and confirm it with one read of feature.
 
-        A command the grant does not allow is refused before any API call.
+        A command the grant does not allow is refused before any API call, and so is any command
+        while the provider asked us to wait.
         """
         if (permission := COMMAND_PERMISSIONS[command]) not in self.permissions:
             raise ServiceValidationError(
@@ -127,10 +326,29 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_key="missing_permission",
                 translation_placeholders={"permission": permission},
             )
+        if self._is_quiet():
+            assert self.quiet_until is not None
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=self._quiet_reason,
+                translation_placeholders={
+                    "seconds": str(
+                        max(1, int((self.quiet_until - dt_util.utcnow()).total_seconds()))
+                    )
+                },
+            )
         try:
             await self.client.async_command(self.vehicle.id, command, **params)
-        except (ApiError, OAuth2TokenRequestBaseError) as err:
+        except OAuth2TokenRequestReauthError as err:
+            raise _auth_failed() from err
+        except OAuth2TokenRequestBaseError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="communication_error"
+            ) from err
+        except ApiError as err:
+            self._on_failed_command(err)
             raise command_error(err) from err
+        self.issues.async_resolve("virtual_key_required")
         if feature is None:
             return
         if expected is not None and self.data is not None:
@@ -143,12 +361,41 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             self.hass, self._async_confirm(feature), f"{DOMAIN} confirm {feature}"
         )
 
+    def _on_failed_command(self, err: ApiError) -> None:
+        """What a refused command teaches about the car or the account."""
+        match behaviour_of(err):
+            case Behaviour.REAUTHENTICATE:
+                self.config_entry.async_start_reauth(self.hass)
+            case Behaviour.NEEDS_VIRTUAL_KEY | Behaviour.ACCOUNT_ACTION | Behaviour.BILLING:
+                self.issues.async_raise(_problem(cast(ProviderError, err)))
+            case Behaviour.RATE_LIMITED:
+                self._rate_limited(cast(ProviderError, err))
+            case Behaviour.BUDGET_USED_UP:
+                self._budget_used_up()
+
     async def _async_confirm(self, feature: Feature) -> None:
         """Read one feature after a command, so the state shown is the car's own."""
         try:
             snapshot = await self.client.async_read(self.vehicle.id, [feature])
         except (ApiError, OAuth2TokenRequestBaseError) as err:
-            LOGGER.debug("Could not confirm %s of a car after a command: %s", feature, err)
+            LOGGER.debug("Could not confirm %s of %s after a command: %s", feature, self.name, err)
             return
         if self.data is not None and feature in snapshot.readings:
             self.async_set_updated_data(snapshot.merged_onto(self.data))
+
+
+def _auth_failed() -> ConfigEntryAuthFailed:
+    return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="authentication_failed")
+
+
+def _problem(err: ProviderError) -> Problem:
+    """The repair for an account or billing error, linking to where the provider explains it."""
+    details = err.details
+    url = details.resolution_url or details.doc_url
+    if err.type == "BILLING":
+        return Problem("billing", err.code or "", {"code": err.code or "-"}, url)
+    return Problem(
+        ACCOUNT_ISSUES.get(err.code or "", OTHER_ACCOUNT_ISSUE),
+        placeholders={"code": err.code or "-", "url": url or ""},
+        learn_more_url=url,
+    )

@@ -7,7 +7,6 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -272,7 +271,6 @@ async def test_diagnostics_redact_secrets(
     sim: SimulatorControl,
 ) -> None:
     """Tokens, VINs and locations never reach diagnostics."""
-    assert await async_setup_component(hass, "diagnostics", {})
     entry = await setup_integration()
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
