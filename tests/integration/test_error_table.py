@@ -137,3 +137,96 @@ def test_unknown_errors_are_retried() -> None:
     """An error type Smartcar adds later is retried, not crashed on."""
     error = ProviderError(ErrorDetails(provider="smartcar", type="NEW_TYPE", code="X"))
     assert behaviour_of(error) is Behaviour.RETRY
+
+
+@dataclass(frozen=True)
+class PathExpected:
+    """What an error on one path of the batch must lead to."""
+
+    odometer_available: bool = True  # the entity of the failed path
+    reauth: bool = False
+    issue: str | None = None
+    next_requests: int = 1
+
+
+@pytest.mark.parametrize(
+    ("error_type", "code", "want"),
+    [
+        ("AUTHENTICATION", None, PathExpected(reauth=True, odometer_available=False)),
+        ("RATE_LIMIT", "VEHICLE", PathExpected(next_requests=0)),
+        ("BILLING", "VEHICLE_REQUEST_LIMIT", PathExpected(issue="budget_used_up", next_requests=0)),
+        ("BILLING", "INVALID_PLAN", PathExpected(issue="billing_invalid_plan")),
+        ("CONNECTED_SERVICES_ACCOUNT", "SUBSCRIPTION", PathExpected(issue="subscription")),
+        ("VEHICLE_STATE", "ASLEEP", PathExpected()),
+        ("SERVER", "INTERNAL", PathExpected()),
+        ("UPSTREAM", "INVALID_DATA", PathExpected()),
+        ("COMPATIBILITY", "VEHICLE_NOT_CAPABLE", PathExpected(odometer_available=False)),
+    ],
+)
+async def test_error_on_one_path(
+    hass: HomeAssistant,
+    issue_registry: ir.IssueRegistry,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    error_type: str,
+    code: str | None,
+    want: PathExpected,
+) -> None:
+    """An error inside the batch affects its own entities; the rest of the car updates."""
+    entry = await setup_integration()
+    ford = await sim.vehicle("Ford")
+    coordinator = entry.runtime_data.coordinators[ford["id"]]
+    await sim.patch(ford["id"], tires={"frontLeft": 201})
+    await sim.inject_error(vehicle_id=ford["id"], path="/odometer", type=error_type, code=code, times=1)
+
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    odometer = hass.states.get("sensor.ford_f_150_odometer")
+    assert odometer is not None
+    assert (odometer.state != STATE_UNAVAILABLE) is want.odometer_available
+    reauth = any(
+        flow["context"]["source"] == SOURCE_REAUTH
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    )
+    assert reauth is want.reauth
+    issues = {i.removeprefix(f"{ford['id']}_") for (d, i) in issue_registry.issues if d == DOMAIN}
+    assert issues == ({want.issue} if want.issue else set())
+    if not want.reauth:
+        tire = hass.states.get("sensor.ford_f_150_tire_pressure_front_left")
+        assert tire is not None
+        assert float(tire.state) == 201
+    await sim.reset_stats()
+    await coordinator.async_refresh()
+    assert (await sim.stats())["vehicles"][ford["id"]]["requests"] == want.next_requests
+
+
+@pytest.mark.parametrize(
+    ("error", "state"),
+    [
+        ({"type": "AUTHENTICATION", "code": None}, "setup_error"),
+        ({"type": "SERVER", "code": "INTERNAL"}, "setup_retry"),
+        ({"type": "CONNECTED_SERVICES_ACCOUNT", "code": "ACCOUNT_ISSUE"}, "setup_retry"),
+        ({"type": "MALFORMED", "code": None}, "setup_retry"),
+    ],
+)
+async def test_setup_errors(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    error: dict[str, str | None],
+    state: str,
+) -> None:
+    """At start-up: a refused account starts reauth; anything else retries the setup later."""
+    entry = await setup_integration()
+    await sim.inject_error(path="/vehicles", **error)
+
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state.value == state
+    reauth = any(
+        flow["context"]["source"] == SOURCE_REAUTH
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    )
+    assert reauth is (state == "setup_error")
