@@ -1,9 +1,9 @@
 # Everything runs through scripts/toolchain.sh, which provisions Python >= 3.14.2 on first use.
 TOOL := scripts/toolchain.sh
 RUN := $(TOOL) run
-CODE := custom_components simulator tests bench scripts
+CODE := custom_components simulator tests bench scripts demo
 
-.PHONY: setup test lint format typecheck pytest simulator bench translations
+.PHONY: setup test lint format typecheck pytest simulator bench translations demo e2e
 
 setup:
 	@$(TOOL) setup
@@ -17,7 +17,7 @@ format: setup
 	@$(RUN) ruff check --fix $(CODE)
 
 typecheck: setup
-	@$(RUN) mypy custom_components simulator
+	@$(RUN) mypy custom_components simulator demo
 
 pytest: setup
 	@$(RUN) python -m pytest
@@ -32,3 +32,11 @@ simulator: setup
 
 bench: setup
 	@$(RUN) python -m pytest bench -q -s -p no:cacheprovider --no-cov -o addopts="" -k "" 2>&1 | grep -E "^BENCH|passed|failed|error"
+
+demo: setup
+	@$(TOOL) setup requirements_demo.txt
+	@$(RUN) python -m demo
+
+e2e: setup
+	@$(TOOL) setup requirements_demo.txt
+	@scripts/e2e.sh

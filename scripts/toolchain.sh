@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provisions Python >= 3.14.2 with the test virtualenv, and runs commands in it.
 #
-#   scripts/toolchain.sh setup          provision (idempotent; seconds when already done)
+#   scripts/toolchain.sh setup [FILE]   provision with requirements_test.txt, or also FILE
+#                                       (idempotent; seconds when already done)
 #   scripts/toolchain.sh run CMD ...    run CMD with the virtualenv first on PATH
 #
 # A native python3.14 (>= 3.14.2) is used where one exists. Otherwise a Debian sid root is made with
@@ -32,9 +33,11 @@ find_native_python() {
 if [ -z "${TOOLCHAIN_FORCE_ROOT:-}" ] && NATIVE_PYTHON=$(find_native_python); then
   MODE=native
   VENV="$TOOLS/venv"
+  VENV_ON_HOST=$VENV
 else
   MODE=root
   VENV=/opt/venv  # path inside the root
+  VENV_ON_HOST=$ROOT$VENV
 fi
 
 # Runs a command inside the Debian root, with the repository mounted at its own path.
@@ -60,8 +63,18 @@ venv_run() {
   fi
 }
 
+# Debian packages of the root: Python, and a compiler for the few requirements without wheels
+# (Home Assistant's assist_pipeline builds pymicro-vad and pyspeex-noise).
+ROOT_PACKAGES="python3.14,python3.14-venv,python3.14-dev,g++,ca-certificates"
+
 make_root() {
-  [ -x "$ROOT/usr/bin/python3.14" ] && return 0
+  if [ -x "$ROOT/usr/bin/python3.14" ]; then
+    [ -x "$ROOT/usr/bin/g++" ] && return 0
+    log "adding a compiler to the root"  # roots made before the compiler was part of them
+    in_root env DEBIAN_FRONTEND=noninteractive bash -c "apt-get -o Acquire::Check-Valid-Until=false update -qq && apt-get install -y -qq --no-install-recommends \
+      g++ python3.14-dev >/dev/null"
+    return 0
+  fi
   command -v debootstrap >/dev/null 2>&1 || {
     log "installing debootstrap"
     apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null
@@ -75,39 +88,40 @@ make_root() {
   mkdir -p "$TOOLS"
   # debootstrap mounts proc and sys in the target itself; the private namespace drops them if it dies.
   unshare --mount --propagation private debootstrap --variant=minbase \
-    --include=python3.14,python3.14-venv,ca-certificates sid "$ROOT.partial" "$mirror" >"$TOOLS/debootstrap.log" 2>&1 ||
+    --include="$ROOT_PACKAGES" sid "$ROOT.partial" "$mirror" >"$TOOLS/debootstrap.log" 2>&1 ||
     { tail -n 20 "$TOOLS/debootstrap.log" >&2; exit 1; }
   cp /etc/ssl/certs/ca-certificates.crt "$ROOT.partial/etc/ssl/certs/ca-certificates.crt"
   mv "$ROOT.partial" "$ROOT"
 }
 
-setup() {
-  local stamp_file want have=""
-  want=$(cat "$REQUIREMENTS" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
-  if [ "$MODE" = native ]; then
-    stamp_file="$VENV/.requirements-stamp"
-  else
-    make_root
-    stamp_file="$ROOT$VENV/.requirements-stamp"
-  fi
+# Installs a requirements file into the virtualenv unless the same file is already installed.
+install_requirements() {
+  local file=$1 stamp_file want have=""
+  want=$(cat "$file" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
+  stamp_file="$VENV_ON_HOST/.stamp-$(basename "$file")"
   [ -f "$stamp_file" ] && have=$(cat "$stamp_file")
-  if [ "$have" = "$want" ]; then
-    return 0
-  fi
-  log "installing requirements_test.txt into $VENV ($MODE)"
+  [ "$have" = "$want" ] && return 0
+  log "installing $(basename "$file") into $VENV ($MODE)"
+  venv_run python -m pip install -q --disable-pip-version-check -r "$file"
+  echo "$want" >"$stamp_file"
+}
+
+setup() {
   if [ "$MODE" = native ]; then
     [ -x "$VENV/bin/python" ] || "$NATIVE_PYTHON" -m venv "$VENV"
   else
+    make_root
     [ -x "$ROOT$VENV/bin/python" ] || in_root python3.14 -m venv "$VENV"
   fi
-  venv_run python -m pip install -q --disable-pip-version-check --upgrade pip
-  venv_run python -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS"
-  echo "$want" >"$stamp_file"
-  log "ready: $(venv_run python --version)"
+  install_requirements "$REQUIREMENTS"
+  local extra
+  for extra in "$@"; do
+    install_requirements "$(cd "$(dirname "$extra")" && pwd)/$(basename "$extra")"
+  done
 }
 
 case "${1:-}" in
-  setup) setup ;;
+  setup) shift; setup "$@" ;;
   run) shift; venv_run "$@" ;;
-  *) echo "usage: $0 setup | run CMD [ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: $0 setup [REQUIREMENTS_FILE...] | run CMD [ARGS...]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 """`python -m simulator`: serve the simulator on loopback."""
 
 import argparse
+from pathlib import Path
 
 from aiohttp import web
 
@@ -24,12 +25,16 @@ def main() -> None:
     parser.add_argument(
         "--cars", type=int, default=SimulatorConfig.cars, help="number of simulated cars"
     )
+    parser.add_argument(
+        "--state-file", type=Path, help="keep grants and tokens in this file across restarts"
+    )
     args = parser.parse_args()
     config = SimulatorConfig(
         client_id=args.client_id,
         client_secret=args.client_secret,
         redirect_uris=args.redirect_uris or list(DEFAULT_REDIRECT_URIS),
         cars=args.cars,
+        state_file=args.state_file,
     )
     base = f"http://{args.host}:{args.port}"
     lines = [f"  https://{host} -> {base}{prefix}" for host, prefix in ORIGINS.items()]

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 import time
 
 DEFAULT_REDIRECT_URIS = (
@@ -23,3 +24,5 @@ class SimulatorConfig:
     clock: Callable[[], float] = time.time
     # How many cars the garage holds: the four default ones, then copies of them.
     cars: int = 4
+    # Where grants and tokens are kept across restarts (None: in memory only).
+    state_file: Path | None = None

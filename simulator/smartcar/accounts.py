@@ -1,6 +1,7 @@
 """Smartcar users, authorization codes and rotating tokens."""
 
 from dataclasses import dataclass
+import json
 from typing import Any
 import uuid
 
@@ -102,6 +103,8 @@ class SmartcarAccounts:
         self._codes: dict[str, _Code] = {}
         self._access: dict[str, _AccessToken] = {}
         self._refresh: dict[str, _RefreshToken] = {}
+        if config.state_file is not None and config.state_file.exists():
+            self._load(json.loads(config.state_file.read_text()))
 
     def issue_code(self, grant: Grant, redirect_uri: str) -> str:
         """Record an approval and return its authorization code (10 minutes, single use)."""
@@ -155,9 +158,57 @@ class SmartcarAccounts:
         ttl = self._config.access_token_ttl
         self._access[access_token] = _AccessToken(grant, now + ttl)
         self._refresh[refresh_token] = _RefreshToken(grant, now + REFRESH_TOKEN_TTL)
+        self._save()
         return {
             "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": ttl,
             "refresh_token": refresh_token,
+        }
+
+    def _save(self) -> None:
+        """Keep grants and tokens in the state file, so a restarted simulator still knows them."""
+        if self._config.state_file is None:
+            return
+        grants = [g for g in self._grants if any(t.grant is g for t in self._tokens())]
+        index = {id(grant): number for number, grant in enumerate(grants)}
+        state = {
+            "grants": [
+                {
+                    "user_id": g.user_id,
+                    "permissions": sorted(g.permissions),
+                    "vehicle_ids": g.vehicle_ids,
+                }
+                for g in grants
+            ],
+            "access": {
+                token: {"grant": index[id(t.grant)], "expires_at": t.expires_at}
+                for token, t in self._access.items()
+            },
+            "refresh": {
+                token: {
+                    "grant": index[id(t.grant)],
+                    "expires_at": t.expires_at,
+                    "used_at": t.used_at,
+                }
+                for token, t in self._refresh.items()
+            },
+        }
+        self._config.state_file.write_text(json.dumps(state))
+
+    def _tokens(self) -> list[_AccessToken | _RefreshToken]:
+        return [*self._access.values(), *self._refresh.values()]
+
+    def _load(self, state: dict[str, Any]) -> None:
+        self._grants = [
+            Grant(g["user_id"], frozenset(g["permissions"]), list(g["vehicle_ids"]))
+            for g in state["grants"]
+        ]
+        self._access = {
+            token: _AccessToken(self._grants[t["grant"]], t["expires_at"])
+            for token, t in state["access"].items()
+        }
+        self._refresh = {
+            token: _RefreshToken(self._grants[t["grant"]], t["expires_at"], t["used_at"])
+            for token, t in state["refresh"].items()
         }

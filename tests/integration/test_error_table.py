@@ -177,7 +177,9 @@ async def test_error_on_one_path(
     ford = await sim.vehicle("Ford")
     coordinator = entry.runtime_data.coordinators[ford["id"]]
     await sim.patch(ford["id"], tires={"frontLeft": 201})
-    await sim.inject_error(vehicle_id=ford["id"], path="/odometer", type=error_type, code=code, times=1)
+    await sim.inject_error(
+        vehicle_id=ford["id"], path="/odometer", type=error_type, code=code, times=1
+    )
 
     await coordinator.async_refresh()
     await hass.async_block_till_done()

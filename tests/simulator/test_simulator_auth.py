@@ -209,3 +209,50 @@ async def test_malformed_token_reply(simulator) -> None:
     assert response.content_type == "application/json"
     with pytest.raises(json.JSONDecodeError):
         await response.json()
+
+
+async def test_state_file_keeps_tokens_across_restarts(tmp_path, socket_enabled) -> None:
+    """With a state file, a restarted simulator still accepts the tokens it issued."""
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    from simulator import SimulatorConfig, create_app
+
+    from .conftest import Simulator
+
+    state_file = tmp_path / "simulator.json"
+
+    async def started() -> tuple[TestServer, ClientSession]:
+        app = create_app(SimulatorConfig(state_file=state_file))
+        server = TestServer(app, host="127.0.0.1", port=0)
+        await server.start_server()
+        return server, ClientSession(base_url=f"http://127.0.0.1:{server.port}")
+
+    server, session = await started()
+    simulator = Simulator(session, None, None)  # type: ignore[arg-type]
+    tokens = await simulator.tokens()
+    refreshed = await (
+        await simulator.token(
+            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+        )
+    ).json()
+    await session.close()
+    await server.close()
+
+    server, session = await started()
+    simulator = Simulator(session, None, None)  # type: ignore[arg-type]
+    try:
+        response = await simulator.api("GET", "/vehicles", refreshed["access_token"])
+        assert response.status == 200
+        assert len((await response.json())["vehicles"]) == 4
+        dead = await simulator.token(
+            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+        )
+        assert dead.status == 400
+        alive = await simulator.token(
+            {"grant_type": "refresh_token", "refresh_token": refreshed["refresh_token"]}
+        )
+        assert alive.status == 200
+    finally:
+        await session.close()
+        await server.close()

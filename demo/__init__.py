@@ -1,0 +1,1 @@
+"""A real Home Assistant with Connected Car and the simulator's cars: `make demo`."""

@@ -1,0 +1,234 @@
+"""Bring a fresh Home Assistant to a working Connected Car, only through its own HTTP API.
+
+Onboarding creates the owner; the websocket API adds Smartcar's application credentials; the config
+flow runs like in the UI, with the simulator's Connect page answered like a browser would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from html.parser import HTMLParser
+from itertools import count
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from .settings import (
+    CLIENT_ID,
+    HA_URL,
+    PASSWORD,
+    SMARTCAR_CLIENT_ID,
+    SMARTCAR_CLIENT_SECRET,
+    TOKEN_FILE,
+    USERNAME,
+)
+
+DOMAIN = "connected_car"
+FRONTEND_BASE = {"HA-Frontend-Base": HA_URL}  # how the UI tells HA its own address
+
+
+class HomeAssistantApi:
+    """An owner's session with Home Assistant's REST and websocket APIs."""
+
+    def __init__(self, session: aiohttp.ClientSession, access_token: str) -> None:
+        """Use access_token for every call."""
+        self.session = session
+        self.headers = {"Authorization": f"Bearer {access_token}"}
+        self._ids = count(1)
+
+    async def rest(self, method: str, path: str, payload: Any = None) -> Any:
+        """Call the REST API; raise on an error status."""
+        async with self.session.request(
+            method, f"{HA_URL}{path}", json=payload, headers=self.headers | FRONTEND_BASE
+        ) as response:
+            if response.status >= 400:
+                raise RuntimeError(f"{method} {path}: {response.status} {await response.text()}")
+            return await response.json()
+
+    async def ws(self, message: dict[str, Any]) -> Any:
+        """Send one websocket command and return its result."""
+        async with self.session.ws_connect(f"{HA_URL}/api/websocket") as socket:
+            await socket.receive_json()  # auth_required
+            await socket.send_json(
+                {"type": "auth", "access_token": self.headers["Authorization"][7:]}
+            )
+            if (await socket.receive_json())["type"] != "auth_ok":
+                raise RuntimeError("websocket authentication failed")
+            await socket.send_json({"id": next(self._ids), **message})
+            reply = await socket.receive_json()
+            if not reply.get("success"):
+                raise RuntimeError(f"{message['type']}: {reply.get('error')}")
+            return reply["result"]
+
+
+async def owner_token(session: aiohttp.ClientSession) -> str:
+    """Onboard on the first run; log in as the owner on later ones. Returns an access token."""
+    async with session.get(f"{HA_URL}/api/onboarding") as response:
+        # The onboarding API is gone (404) once onboarding is complete.
+        onboarded = response.status == 404 or all(s["done"] for s in await response.json())
+    if not onboarded:
+        code = await _post_json(
+            session,
+            "/api/onboarding/users",
+            {
+                "client_id": CLIENT_ID,
+                "name": "Demo",
+                "username": USERNAME,
+                "password": PASSWORD,
+                "language": "en",
+            },
+        )
+        token = await _token(session, code["auth_code"])
+        api = HomeAssistantApi(session, token)
+        for step in ("core_config", "analytics"):
+            await api.rest("POST", f"/api/onboarding/{step}", {})
+        await api.rest(
+            "POST",
+            "/api/onboarding/integration",
+            {"client_id": CLIENT_ID, "redirect_uri": f"{CLIENT_ID}?auth_callback=1"},
+        )
+        return token
+    flow = await _post_json(
+        session,
+        "/auth/login_flow",
+        {
+            "client_id": CLIENT_ID,
+            "handler": ["homeassistant", None],
+            "redirect_uri": f"{CLIENT_ID}?auth_callback=1",
+        },
+    )
+    result = await _post_json(
+        session,
+        f"/auth/login_flow/{flow['flow_id']}",
+        {"client_id": CLIENT_ID, "username": USERNAME, "password": PASSWORD},
+    )
+    return await _token(session, result["result"])
+
+
+async def wait_until_running(api: HomeAssistantApi) -> None:
+    """Wait until Home Assistant has finished starting: every component set up."""
+    while True:
+        if (await api.rest("GET", "/api/config"))["state"] == "RUNNING":
+            return
+        await asyncio.sleep(0.5)
+
+
+async def keep_loopback_only(api: HomeAssistantApi) -> None:
+    """Confirm the first start's HTTP settings (loopback only), as the UI's dialog asks the owner.
+
+    Unconfirmed, Home Assistant would fall back to its defaults after a few minutes.
+    """
+    if (await api.ws({"type": "http/config"}))["pending"] is not None:
+        await api.ws({"type": "http/config/promote"})
+
+
+async def ensure_credentials(api: HomeAssistantApi) -> None:
+    """Smartcar application credentials pointing at the simulator's developer app."""
+    existing = await api.ws({"type": "application_credentials/list"})
+    if not any(item["domain"] == DOMAIN for item in existing):
+        await api.ws(
+            {
+                "type": "application_credentials/create",
+                "domain": DOMAIN,
+                "client_id": SMARTCAR_CLIENT_ID,
+                "client_secret": SMARTCAR_CLIENT_SECRET,
+                "name": "Smartcar simulator",
+            }
+        )
+
+
+async def ensure_entry(api: HomeAssistantApi) -> None:
+    """Add Connected Car through the config flow and the Connect page, unless it is there."""
+    if await api.rest("GET", f"/api/config/config_entries/entry?domain={DOMAIN}"):
+        return
+    flow = await api.rest("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
+    path = f"/api/config/config_entries/flow/{flow['flow_id']}"
+    await api.rest("POST", path, {"next_step_id": "smartcar"})
+    external = await api.rest("POST", path, {"mode": "simulated"})
+    callback = await _approve_on_connect_page(api.session, external["url"])
+    async with api.session.get(callback) as response:  # Connect sends the browser back to HA
+        response.raise_for_status()
+    result = await api.rest("POST", path, {})
+    if result["type"] != "create_entry":
+        raise RuntimeError(f"the config flow ended with {result}")
+
+
+async def expose_cars_to_assist(api: HomeAssistantApi) -> None:
+    """Let Assist see the cars' locks and sensors: locks are not exposed unless the owner says so."""
+    entities = await api.ws({"type": "config/entity_registry/list"})
+    entity_ids = [entity["entity_id"] for entity in entities if entity["platform"] == DOMAIN]
+    await api.ws(
+        {
+            "type": "homeassistant/expose_entity",
+            "assistants": ["conversation"],
+            "entity_ids": entity_ids,
+            "should_expose": True,
+        }
+    )
+
+
+async def ensure_long_lived_token(api: HomeAssistantApi) -> str:
+    """A long-lived access token in .demo/token for scripts; kept while it works."""
+    if TOKEN_FILE.exists():
+        token = TOKEN_FILE.read_text().strip()
+        async with api.session.get(
+            f"{HA_URL}/api/", headers={"Authorization": f"Bearer {token}"}
+        ) as response:
+            if response.status == 200:
+                return token
+    token = str(
+        await api.ws(
+            {"type": "auth/long_lived_access_token", "client_name": "make demo", "lifespan": 3650}
+        )
+    )
+    TOKEN_FILE.write_text(token + "\n")
+    return token
+
+
+class _ConnectForm(HTMLParser):
+    """The fields of the Connect page's form, as a browser would submit them with Allow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {key: value or "" for key, value in attrs}
+        if tag != "input" or "name" not in attributes:
+            return
+        if attributes.get("type") in ("checkbox", "radio") and "checked" not in attributes:
+            return
+        self.fields.append((attributes["name"], attributes.get("value", "")))
+
+
+async def _approve_on_connect_page(session: aiohttp.ClientSession, url: str) -> str:
+    """Open Connect, keep every car checked, press Allow; return where Connect redirects."""
+    async with session.get(url) as response:
+        response.raise_for_status()
+        form = _ConnectForm()
+        form.feed(await response.text())
+    async with session.post(
+        str(URL(url).with_query(None)),
+        data=[*form.fields, ("decision", "allow")],
+        allow_redirects=False,
+    ) as response:
+        if response.status != 302:
+            raise RuntimeError(f"Connect answered {response.status}: {await response.text()}")
+        return response.headers["Location"]
+
+
+async def _post_json(session: aiohttp.ClientSession, path: str, payload: Any) -> Any:
+    async with session.post(f"{HA_URL}{path}", json=payload) as response:
+        if response.status >= 400:
+            raise RuntimeError(f"POST {path}: {response.status} {await response.text()}")
+        return await response.json()
+
+
+async def _token(session: aiohttp.ClientSession, code: str) -> str:
+    async with session.post(
+        f"{HA_URL}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
+    ) as response:
+        response.raise_for_status()
+        return str((await response.json())["access_token"])

@@ -1,0 +1,55 @@
+"""Where the demo lives and how to reach it; one place for every address and login."""
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STATE = REPO / ".demo"
+CONFIG = STATE / "config"
+TOKEN_FILE = STATE / "token"
+SIMULATOR_STATE = STATE / "simulator.json"
+SCREENSHOT = STATE / "device.png"
+
+HOST = "127.0.0.1"
+HA_URL = f"http://{HOST}:8123"
+SIMULATOR_URL = f"http://{HOST}:8765"
+CLIENT_ID = f"{HA_URL}/"  # the frontend's OAuth client id
+
+USERNAME = "demo"
+PASSWORD = "connected-car"
+SMARTCAR_CLIENT_ID = "sim-client-id"
+SMARTCAR_CLIENT_SECRET = "sim-client-secret"
+
+CONFIGURATION_YAML = f"""\
+# Written by `make demo`. Components are listed instead of default_config, which needs a compiler.
+homeassistant:
+  name: Connected Car demo
+  latitude: 37.4419
+  longitude: -122.1430
+  elevation: 10
+  unit_system: metric
+  time_zone: America/Los_Angeles
+  country: US
+  currency: USD
+  internal_url: {HA_URL}
+
+api:
+application_credentials:
+config:
+conversation:
+diagnostics:
+frontend:
+onboarding:
+person:
+repairs:
+
+logger:
+  default: warning
+  logs:
+    custom_components.connected_car: info
+"""
+# Only for the first start: Home Assistant moves it into its storage, and ignores it afterwards.
+HTTP_YAML = f"""
+http:
+  server_host: {HOST}
+  server_port: 8123
+"""
