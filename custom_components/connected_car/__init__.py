@@ -25,6 +25,7 @@ from .api.errors import ApiError, ProviderError
 from .api.smartcar import SmartcarClient
 from .const import CONF_VEHICLES, DOMAIN, smartcar_origins
 from .coordinator import ConnectedCarConfigEntry, ConnectedCarData, VehicleCoordinator
+from .errors import Behaviour, behaviour_of
 from .services import async_setup_services
 from .vehicles import VehicleRecord, async_discover, async_fetch_records
 
@@ -68,7 +69,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
     except OAuth2TokenRequestBaseError:
         raise
     except ProviderError as err:
-        if err.type == "AUTHENTICATION":
+        if behaviour_of(err) is Behaviour.REAUTHENTICATE:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="authentication_failed"
             ) from err

@@ -136,7 +136,17 @@ class CarIssues:
 
 
 class _CarFixFlow(RepairsFlow):
-    """A fix flow whose texts name the car, as its issue does."""
+    """A fix flow that asks for confirmation first; its texts name the car, as its issue does."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Start at the confirmation."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Explain, and act once confirmed."""
+        raise NotImplementedError
 
     def _car(self) -> dict[str, str]:
         issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
@@ -161,10 +171,6 @@ class ReauthFixFlow(_CarFixFlow):
         """Fix the account of entry_id."""
         self._entry_id = entry_id
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
-        """Start at the confirmation."""
-        return await self.async_step_confirm()
-
     async def async_step_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> RepairsFlowResult:
@@ -185,10 +191,6 @@ class RecheckFixFlow(_CarFixFlow):
         """Recheck the car vehicle_id of entry_id."""
         self._entry_id = entry_id
         self._vehicle_id = vehicle_id
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
-        """Start at the confirmation."""
-        return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, Any] | None = None

@@ -11,6 +11,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 
 from .conftest import SetupIntegration
+from .helpers import state_of
 from .simulator_control import SimulatorControl
 
 DOMAIN = "connected_car"
@@ -22,13 +23,6 @@ async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, *
         domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
     )
     await hass.async_block_till_done()
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """The entity's state."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
 
 
 async def test_lock_and_unlock(

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -14,6 +13,7 @@ from custom_components.connected_car.errors import BEHAVIOURS, Behaviour, behavi
 from simulator.smartcar.errors import CATALOGUE
 
 from .conftest import SetupIntegration
+from .helpers import reauth_started
 from .simulator_control import SimulatorControl
 
 FORD_PERMISSIONS = (
@@ -101,12 +101,7 @@ async def test_every_error_of_a_poll(
     await coordinator.async_refresh()
     await hass.async_block_till_done()
 
-    reauth_flows = [
-        flow
-        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-        if flow["context"]["source"] == SOURCE_REAUTH
-    ]
-    assert bool(reauth_flows) is want.reauth
+    assert reauth_started(hass) is want.reauth
     ours = {
         issue_id.removeprefix(f"{ford['id']}_")
         for (domain, issue_id) in issue_registry.issues
@@ -187,11 +182,7 @@ async def test_error_on_one_path(
     odometer = hass.states.get("sensor.ford_f_150_odometer")
     assert odometer is not None
     assert (odometer.state != STATE_UNAVAILABLE) is want.odometer_available
-    reauth = any(
-        flow["context"]["source"] == SOURCE_REAUTH
-        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    )
-    assert reauth is want.reauth
+    assert reauth_started(hass) is want.reauth
     issues = {i.removeprefix(f"{ford['id']}_") for (d, i) in issue_registry.issues if d == DOMAIN}
     assert issues == ({want.issue} if want.issue else set())
     if not want.reauth:
@@ -227,8 +218,4 @@ async def test_setup_errors(
     await hass.async_block_till_done()
 
     assert entry.state.value == state
-    reauth = any(
-        flow["context"]["source"] == SOURCE_REAUTH
-        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    )
-    assert reauth is (state == "setup_error")
+    assert reauth_started(hass) is (state == "setup_error")

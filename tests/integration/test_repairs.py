@@ -6,7 +6,6 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -21,6 +20,7 @@ from custom_components.connected_car.const import CONF_VEHICLES, DOMAIN
 from custom_components.connected_car.coordinator import VehicleCoordinator, next_month
 
 from .conftest import SetupIntegration
+from .helpers import reauth_started, state_of
 from .simulator_control import SimulatorControl
 
 
@@ -31,21 +31,6 @@ async def ford_coordinator(
     entry = await setup_integration()
     ford = await sim.vehicle("Ford")
     return ford["id"], entry.runtime_data.coordinators[ford["id"]]
-
-
-def reauth_started(hass: HomeAssistant) -> bool:
-    """Whether a reauth flow of the integration is in progress."""
-    return any(
-        flow["context"]["source"] == SOURCE_REAUTH
-        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    )
-
-
-def state(hass: HomeAssistant, entity_id: str) -> str:
-    """An entity's state."""
-    entity = hass.states.get(entity_id)
-    assert entity is not None
-    return entity.state
 
 
 async def requests_of(sim: SimulatorControl, vehicle_id: str) -> int:
@@ -92,8 +77,8 @@ async def test_missing_permission_on_one_path(
 
     await coordinator.async_refresh()
 
-    assert state(hass, "device_tracker.ford_f_150_location") == STATE_UNAVAILABLE
-    assert state(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
+    assert state_of(hass, "device_tracker.ford_f_150_location") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
     issue = issue_registry.async_get_issue(DOMAIN, f"{ford_id}_missing_permission_read_location")
     assert issue is not None
     assert issue.translation_key == "missing_permission"
@@ -150,7 +135,7 @@ async def test_account_repair_rechecks_before_closing(
     result = await submit(client, flow["flow_id"])
     assert result["type"] == "create_entry"
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-    assert state(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
 
 
 async def test_authentication_failed_repair_starts_reauth(
@@ -293,7 +278,7 @@ async def test_used_up_budget_pauses_until_it_renews(
 ) -> None:
     """VEHICLE_REQUEST_LIMIT: a repair, last values kept, no polling until next month."""
     ford_id, coordinator = await ford_coordinator(setup_integration, sim)
-    odometer = state(hass, "sensor.ford_f_150_odometer")
+    odometer = state_of(hass, "sensor.ford_f_150_odometer")
     await sim.inject_error(
         vehicle_id=ford_id, path="/batch", type="BILLING", code="VEHICLE_REQUEST_LIMIT", times=1
     )
@@ -304,12 +289,12 @@ async def test_used_up_budget_pauses_until_it_renews(
     renews = next_month(dt_util.utcnow())
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["renews"] == renews.date().isoformat()
-    assert state(hass, "sensor.ford_f_150_odometer") == odometer
+    assert state_of(hass, "sensor.ford_f_150_odometer") == odometer
 
     await sim.reset_stats()
     await pass_time(hass, freezer, 2 * coordinator.update_interval.total_seconds())  # type: ignore[union-attr]
     assert await requests_of(sim, ford_id) == 0
-    assert state(hass, "sensor.ford_f_150_odometer") == odometer
+    assert state_of(hass, "sensor.ford_f_150_odometer") == odometer
 
     freezer.move_to(renews + timedelta(minutes=1))
     await coordinator.async_refresh()
@@ -325,16 +310,16 @@ async def test_asleep_car_keeps_its_values_and_logs_once(
 ) -> None:
     """ASLEEP: last values stay, shown with their age; one line when it sleeps, one when back."""
     ford_id, coordinator = await ford_coordinator(setup_integration, sim)
-    odometer = state(hass, "sensor.ford_f_150_odometer")
-    data_age = state(hass, "sensor.ford_f_150_last_data")
+    odometer = state_of(hass, "sensor.ford_f_150_odometer")
+    data_age = state_of(hass, "sensor.ford_f_150_last_data")
     await sim.patch(ford_id, asleep=True, odometer=99999)
     caplog.set_level(logging.INFO, logger="custom_components.connected_car")
 
     for _ in range(3):
         await coordinator.async_refresh()
 
-    assert state(hass, "sensor.ford_f_150_odometer") == odometer
-    assert state(hass, "sensor.ford_f_150_last_data") == data_age
+    assert state_of(hass, "sensor.ford_f_150_odometer") == odometer
+    assert state_of(hass, "sensor.ford_f_150_last_data") == data_age
     assert coordinator.is_unreachable
     assert caplog.text.count("asleep or unreachable") == 1
     assert "Error fetching" not in caplog.text
@@ -343,7 +328,7 @@ async def test_asleep_car_keeps_its_values_and_logs_once(
     await sim.patch(ford_id, asleep=False)
     await coordinator.async_refresh()
     await coordinator.async_refresh()
-    assert float(state(hass, "sensor.ford_f_150_odometer")) == 99999
+    assert float(state_of(hass, "sensor.ford_f_150_odometer")) == 99999
     assert caplog.text.count("answers again") == 1
 
 
@@ -357,7 +342,7 @@ async def test_unsupported_path_is_never_asked_again(
         vehicle_id=ford_id, path="/tires/pressure", type="COMPATIBILITY", code="VEHICLE_NOT_CAPABLE"
     )
     await coordinator.async_refresh()
-    assert state(hass, "sensor.ford_f_150_tire_pressure_front_left") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.ford_f_150_tire_pressure_front_left") == STATE_UNAVAILABLE
     assert "tires" not in entry.data[CONF_VEHICLES][ford_id]["features"]
 
     await hass.config_entries.async_reload(entry.entry_id)
@@ -398,12 +383,12 @@ async def test_one_hour_outage_costs_at_most_ten_requests(
     await pass_time(hass, freezer, 3600)
     requests = await requests_of(sim, ford["id"])
     assert 3 <= requests <= 10
-    assert state(hass, "sensor.ford_f_150_odometer") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.ford_f_150_odometer") == STATE_UNAVAILABLE
 
     await sim.clear_errors()
     await pass_time(hass, freezer, 3600)
     assert coordinator.last_update_success
-    assert state(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
 
 
 async def test_timeout_is_retried_with_backoff(
@@ -423,7 +408,7 @@ async def test_timeout_is_retried_with_backoff(
         await coordinator.async_refresh()
         assert isinstance(coordinator.last_exception, UpdateFailed)
         assert coordinator.last_exception.retry_after == 120
-    assert state(hass, "sensor.ford_f_150_odometer") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.ford_f_150_odometer") == STATE_UNAVAILABLE
     await sim.clear_errors()
     await coordinator.async_refresh()
     assert coordinator.last_update_success

@@ -48,13 +48,3 @@ class ProviderError(ApiError):
         """The provider's error code, e.g. IN_MOTION."""
         return self.details.code
 
-
-class OAuthError(ApiError):
-    """The provider's OAuth server refused a request (`{error, error_description}`)."""
-
-    def __init__(self, error: str, description: str | None, status: int) -> None:
-        """Keep the OAuth error code, its description and the HTTP status."""
-        self.error = error
-        self.description = description
-        self.status = status
-        super().__init__(f"{error} ({status})")
