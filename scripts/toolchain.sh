@@ -40,19 +40,35 @@ else
   VENV_ON_HOST=$ROOT$VENV
 fi
 
-# Runs a command inside the Debian root, with the repository mounted at its own path.
+# Runs a command inside the Debian root, with the repository mounted at its own path. tini is the
+# namespace's PID 1: it passes signals on to the command (a bare PID 1 would ignore SIGTERM), and
+# when the command ends every process left in the namespace ends with it, and the mounts too.
 in_root() {
+  local init="/usr/bin/tini -s -g --"
+  [ -n "${TOOLCHAIN_NO_INIT:-}" ] && init=""
+  # In the background, so that a signal to this script can reach the namespace: unshare itself
+  # ignores SIGINT and SIGTERM, leaving them to its child.
   unshare --mount --pid --fork --kill-child --propagation private \
-    /usr/bin/env ROOT="$ROOT" REPO="$REPO" bash -euc '
+    /usr/bin/env ROOT="$ROOT" REPO="$REPO" INIT="$init" bash -euc '
       mount -t proc proc "$ROOT/proc"
       mount --rbind /dev "$ROOT/dev"
       mkdir -p "$ROOT$REPO"
       mount --bind "$REPO" "$ROOT$REPO"
       cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
-      exec chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+      # shellcheck disable=SC2086
+      exec chroot "$ROOT" $INIT /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
         CI="${CI:-}" PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin \
         bash -c "cd \"\$0\" && exec \"\$@\"" "$REPO" "$@"
-    ' bash "$@"
+    ' bash "$@" &
+  local namespace=$! status=0
+  # Ctrl-C, SIGTERM or SIGHUP here: ask the namespace's init to stop the command (SIGTERM, as a
+  # background command ignores SIGINT), then wait until the namespace is gone.
+  trap 'pkill -TERM -P "$namespace" 2>/dev/null || true' INT TERM HUP
+  while kill -0 "$namespace" 2>/dev/null; do
+    wait "$namespace" || status=$?
+  done
+  trap - INT TERM HUP
+  return "$status"
 }
 
 venv_run() {
@@ -63,16 +79,18 @@ venv_run() {
   fi
 }
 
-# Debian packages of the root: Python, and a compiler for the few requirements without wheels
-# (Home Assistant's assist_pipeline builds pymicro-vad and pyspeex-noise).
-ROOT_PACKAGES="python3.14,python3.14-venv,python3.14-dev,g++,ca-certificates"
+# Debian packages of the root: Python; a compiler for the few requirements without wheels (Home
+# Assistant's assist_pipeline builds pymicro-vad and pyspeex-noise); tini, the namespace's init.
+ROOT_PACKAGES="python3.14,python3.14-venv,python3.14-dev,g++,tini,ca-certificates"
 
 make_root() {
   if [ -x "$ROOT/usr/bin/python3.14" ]; then
-    [ -x "$ROOT/usr/bin/g++" ] && return 0
-    log "adding a compiler to the root"  # roots made before the compiler was part of them
-    in_root env DEBIAN_FRONTEND=noninteractive bash -c "apt-get -o Acquire::Check-Valid-Until=false update -qq && apt-get install -y -qq --no-install-recommends \
-      g++ python3.14-dev >/dev/null"
+    [ -x "$ROOT/usr/bin/g++" ] && [ -x "$ROOT/usr/bin/tini" ] && return 0
+    log "adding ${ROOT_PACKAGES//,/ } to the root"  # roots made before these were part of it
+    # shellcheck disable=SC2086
+    TOOLCHAIN_NO_INIT=1 in_root env DEBIAN_FRONTEND=noninteractive bash -c \
+      "apt-get -o Acquire::Check-Valid-Until=false update -qq &&
+       apt-get install -y -qq --no-install-recommends ${ROOT_PACKAGES//,/ } >/dev/null"
     return 0
   fi
   command -v debootstrap >/dev/null 2>&1 || {

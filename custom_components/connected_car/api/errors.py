@@ -47,4 +47,3 @@ class ProviderError(ApiError):
     def code(self) -> str | None:
         """The provider's error code, e.g. IN_MOTION."""
         return self.details.code
-
