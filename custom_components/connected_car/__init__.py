@@ -26,6 +26,7 @@ from .api.smartcar import SmartcarClient
 from .const import CONF_VEHICLES, DOMAIN, smartcar_origins
 from .coordinator import ConnectedCarConfigEntry, ConnectedCarData, VehicleCoordinator
 from .errors import Behaviour, behaviour_of
+from .repairs import async_delete_entry_issues
 from .services import async_setup_services
 from .vehicles import VehicleRecord, async_discover, async_fetch_records
 
@@ -86,6 +87,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
     if records != known:
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_VEHICLES: records})
     _remove_gone_devices(hass, entry, records)
+    async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=records)
 
     coordinators = {
         vehicle_id: VehicleCoordinator(hass, entry, client, vehicle_id, record)
@@ -96,7 +98,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
 
     # Entities are in place now, so each first poll asks only for what they need.
     for vehicle_id, snapshot in discovered.items():
-        coordinators[vehicle_id].async_set_updated_data(snapshot)
+        coordinators[vehicle_id].async_start_with(snapshot)
     await asyncio.gather(
         *(c.async_refresh() for vid, c in coordinators.items() if vid not in discovered)
     )
@@ -106,6 +108,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
 async def async_unload_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> bool:
     """Unload the platforms; the coordinators stop with the entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> None:
+    """The entry is deleted: so are the repairs of its cars."""
+    async_delete_entry_issues(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

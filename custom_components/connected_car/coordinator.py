@@ -37,7 +37,7 @@ from .const import (
     LOGGER,
     MIN_UPDATE_INTERVAL,
 )
-from .errors import Behaviour, behaviour_of, command_error
+from .errors import Behaviour, behaviour_of, command_error, next_month
 from .repairs import ACCOUNT_ISSUES, OTHER_ACCOUNT_ISSUE, CarIssues, Problem
 from .vehicles import VehicleRecord, supported_features, vehicle_from_record
 
@@ -61,12 +61,6 @@ def polling_interval(billable_calls_per_poll: int, monthly_budget: int) -> timed
     """The shortest interval at which polling spends at most its share of the monthly budget."""
     polls = monthly_budget * BUDGET_SHARE_FOR_POLLING / max(billable_calls_per_poll, 1)
     return max(MIN_UPDATE_INTERVAL, BUDGET_PERIOD / polls)
-
-
-def next_month(now: datetime) -> datetime:
-    """When a monthly call budget renews: the first of the next month, UTC."""
-    first = now.astimezone(dt_util.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return (first + timedelta(days=32)).replace(day=1)
 
 
 class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
@@ -119,7 +113,12 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return release
 
     def _fit_interval(self) -> None:
-        self.update_interval = polling_interval(len(self.polled_features), self._budget)
+        """Poll as the budget allows, but no later than the moment a wait for the provider ends."""
+        interval = polling_interval(len(self.polled_features), self._budget)
+        if self.quiet_until is not None:
+            until_quiet_ends = self.quiet_until - dt_util.utcnow() + timedelta(seconds=1)
+            interval = min(interval, max(until_quiet_ends, timedelta(seconds=1)))
+        self.update_interval = interval
 
     @property
     def polled_features(self) -> list[Feature]:
@@ -141,10 +140,10 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return reading if isinstance(reading, kind) else None
 
     async def _async_update_data(self) -> Snapshot:
-        self._fit_interval()  # a rate limit may have set a one-off wait
-        previous = self.data or Snapshot()
-        if self._is_quiet():
-            return previous
+        quiet = self._is_quiet()
+        self._fit_interval()
+        if quiet:
+            return self.data or Snapshot()
         features = self.polled_features
         try:
             snapshot = await self.client.async_read(self.vehicle.id, features)
@@ -153,11 +152,22 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         except OAuth2TokenRequestBaseError as err:
             self._retry(err)
         except ApiError as err:
-            return self._on_failed_poll(err, features, previous)
-        return self._on_poll(snapshot, previous)
+            return self._on_failed_poll(err, features, self.data or Snapshot())
+        return self._on_poll(snapshot, saw_the_car=bool(features))
 
-    def _on_poll(self, snapshot: Snapshot, previous: Snapshot) -> Snapshot:
-        """A poll answered: act on each failed path, keep last values, and sync the repairs."""
+    @callback
+    def async_start_with(self, snapshot: Snapshot) -> None:
+        """Take the discovery read of a new car as its first poll."""
+        try:
+            self.async_set_updated_data(self._on_poll(snapshot, saw_the_car=True))
+        except ConfigEntryAuthFailed:
+            self.config_entry.async_start_reauth(self.hass)
+
+    def _on_poll(self, snapshot: Snapshot, *, saw_the_car: bool) -> Snapshot:
+        """A poll answered: act on each failed path, keep last values, and sync the repairs.
+
+        The values merge onto the data as it is now, which a command may have changed meanwhile.
+        """
         self._failures = 0
         problems: list[Problem] = []
         unreachable = rate_limited = False
@@ -171,7 +181,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                     self._denied[feature] = FEATURE_PERMISSIONS[feature]
                 case Behaviour.RATE_LIMITED:
                     rate_limited = True
-                    self._rate_limited(err)
+                    if self._rate_limited(err):
+                        problems.append(Problem("rate_limited"))
                 case Behaviour.BUDGET_USED_UP:
                     self._budget_used_up()
                 case Behaviour.CAR_UNREACHABLE:
@@ -181,8 +192,9 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._set_unreachable(unreachable)
         if not rate_limited:
             self._rate_limited_since = None
-        self.issues.async_sync(problems + self._standing_problems())
-        merged = snapshot.merged_onto(previous)
+        if saw_the_car:  # an empty poll proves nothing about the car's problems
+            self.issues.async_sync(problems + self._standing_problems())
+        merged = snapshot.merged_onto(self.data or Snapshot())
         gone = self._denied.keys() | (set(merged.readings) - self.supported)
         return replace(merged, readings={f: r for f, r in merged.readings.items() if f not in gone})
 
@@ -196,7 +208,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             case Behaviour.REAUTHENTICATE:
                 raise _auth_failed() from err
             case Behaviour.RATE_LIMITED:
-                self._rate_limited(err)
+                if self._rate_limited(err):
+                    self.issues.async_raise(Problem("rate_limited"))
                 return previous
             case Behaviour.BUDGET_USED_UP:
                 self._budget_used_up()
@@ -221,7 +234,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         """Fail this poll and retry after 1, 2, 4, ... minutes, at most the longer interval."""
         self._failures += 1
         longest = max(RETRY_LONGEST, self.update_interval or RETRY_LONGEST)
-        delay = min(RETRY_FIRST * 2 ** (self._failures - 1), longest)
+        delay = min(RETRY_FIRST * 2 ** min(self._failures - 1, 16), longest)
         if isinstance(err, ProviderError):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -257,15 +270,18 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.quiet_until = None
         return False
 
-    def _rate_limited(self, err: ProviderError) -> None:
-        """Send nothing for as long as the provider asks, then poll; a repair if it goes on."""
+    def _rate_limited(self, err: ProviderError) -> bool:
+        """Send nothing for as long as the provider asks, then poll. True once it has lasted long.
+
+        A paused monthly budget stays paused: it lasts longer than any rate limit.
+        """
         wait = timedelta(seconds=err.details.retry_after or RATE_LIMIT_WAIT.total_seconds())
         now = dt_util.utcnow()
-        self.quiet_until, self._quiet_reason = now + wait, "rate_limited"
-        self.update_interval = wait
+        if self._quiet_reason != "budget_used_up" or not self._is_quiet():
+            self.quiet_until, self._quiet_reason = now + wait, "rate_limited"
+            self._fit_interval()
         self._rate_limited_since = self._rate_limited_since or now
-        if now - self._rate_limited_since >= RATE_LIMIT_REPAIR_AFTER:
-            self.issues.async_raise(Problem("rate_limited"))
+        return now - self._rate_limited_since >= RATE_LIMIT_REPAIR_AFTER
 
     def _budget_used_up(self) -> None:
         """Pause polling until the monthly budget renews; the entities keep their last values."""
@@ -326,17 +342,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                 translation_key="missing_permission",
                 translation_placeholders={"permission": permission},
             )
-        if self._is_quiet():
-            assert self.quiet_until is not None
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=self._quiet_reason,
-                translation_placeholders={
-                    "seconds": str(
-                        max(1, int((self.quiet_until - dt_util.utcnow()).total_seconds()))
-                    )
-                },
-            )
+        self.raise_if_quiet()
         try:
             await self.client.async_command(self.vehicle.id, command, **params)
         except OAuth2TokenRequestReauthError as err:
@@ -354,9 +360,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         if expected is not None and self.data is not None:
             reading = expected(self.data.readings.get(feature))
             if reading is not None:
-                self.async_set_updated_data(
-                    replace(self.data, readings={**self.data.readings, feature: reading})
-                )
+                self._show(replace(self.data, readings={**self.data.readings, feature: reading}))
         self.config_entry.async_create_background_task(
             self.hass, self._async_confirm(feature), f"{DOMAIN} confirm {feature}"
         )
@@ -369,7 +373,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             case Behaviour.NEEDS_VIRTUAL_KEY | Behaviour.ACCOUNT_ACTION | Behaviour.BILLING:
                 self.issues.async_raise(_problem(cast(ProviderError, err)))
             case Behaviour.RATE_LIMITED:
-                self._rate_limited(cast(ProviderError, err))
+                if self._rate_limited(cast(ProviderError, err)):
+                    self.issues.async_raise(Problem("rate_limited"))
             case Behaviour.BUDGET_USED_UP:
                 self._budget_used_up()
 
@@ -381,7 +386,13 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             LOGGER.debug("Could not confirm %s of %s after a command: %s", feature, self.name, err)
             return
         if self.data is not None and feature in snapshot.readings:
-            self.async_set_updated_data(snapshot.merged_onto(self.data))
+            self._show(snapshot.merged_onto(self.data))
+
+    @callback
+    def _show(self, data: Snapshot) -> None:
+        """Show new data without counting it as a poll: the next poll keeps its time."""
+        self.data = data
+        self.async_update_listeners()
 
 
 def _auth_failed() -> ConfigEntryAuthFailed:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import StrEnum, auto
 
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 
 from .api.errors import ApiError, ProviderError
 from .const import DOMAIN
@@ -76,6 +78,12 @@ def behaviour_of(err: ApiError) -> Behaviour:
     return BEHAVIOURS.get((err.type, err.code), BEHAVIOURS.get((err.type, None), Behaviour.RETRY))
 
 
+def next_month(now: datetime) -> datetime:
+    """When a monthly call budget renews: the first of the next month, UTC."""
+    first = now.astimezone(dt_util.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first + timedelta(days=32)).replace(day=1)
+
+
 def command_error(err: ApiError) -> HomeAssistantError:
     """The translated error a refused or failed command raises."""
     behaviour = behaviour_of(err)
@@ -96,7 +104,7 @@ def command_error(err: ApiError) -> HomeAssistantError:
         case Behaviour.RATE_LIMITED:
             return _error("rate_limited", seconds=str(details.retry_after or 60))
         case Behaviour.BUDGET_USED_UP:
-            return _error("budget_used_up")
+            return _error("budget_used_up", renews=next_month(dt_util.utcnow()).date().isoformat())
     return _error(
         "command_failed",
         type=err.type,

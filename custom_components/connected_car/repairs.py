@@ -154,6 +154,22 @@ class _CarFixFlow(RepairsFlow):
         return {"car": (placeholders or {}).get("car", "")}
 
 
+@callback
+def async_delete_entry_issues(
+    hass: HomeAssistant, entry_id: str, keep_vehicles: Iterable[str] = ()
+) -> None:
+    """Delete the issues of an entry's cars, but for the cars in keep_vehicles."""
+    keep = set(keep_vehicles)
+    for (domain, issue_id), issue in list(ir.async_get(hass).issues.items()):
+        data = issue.data or {}
+        if (
+            domain == DOMAIN
+            and data.get("entry_id") == entry_id
+            and data.get("vehicle_id") not in keep
+        ):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:

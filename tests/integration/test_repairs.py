@@ -17,7 +17,8 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.connected_car.const import CONF_VEHICLES, DOMAIN
-from custom_components.connected_car.coordinator import VehicleCoordinator, next_month
+from custom_components.connected_car.coordinator import VehicleCoordinator
+from custom_components.connected_car.errors import next_month
 
 from .conftest import SetupIntegration
 from .helpers import reauth_started, state_of
@@ -484,6 +485,7 @@ async def test_virtual_key_blocks_commands_only(
         ({"type": "AUTHENTICATION", "code": None}, "authentication_failed", True),
         ({"type": "RATE_LIMIT", "code": "VEHICLE", "retry_after": 30}, "rate_limited", False),
         ({"type": "BILLING", "code": "VEHICLE_REQUEST_LIMIT"}, "budget_used_up", False),
+        ({"type": "CONNECTED_SERVICES_ACCOUNT", "code": "SUBSCRIPTION"}, "command_failed", False),
         ({"type": "BILLING", "code": "INVALID_PLAN"}, "command_failed", False),
         ({"type": "PERMISSION", "code": None}, "command_not_permitted", False),
         ({"type": "SERVER", "code": "INTERNAL"}, "command_failed", False),
@@ -513,4 +515,78 @@ async def test_command_errors_are_translated(
 
     assert raised.value.translation_key == translation_key
     assert str(raised.value)
+    assert "{" not in str(raised.value)  # every placeholder filled
     assert reauth_started(hass) is reauth
+
+
+async def test_rate_limit_on_one_path_that_lasts_gets_a_repair(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """A rate limit inside the batch, for over an hour: the repair shows and stays while it lasts."""
+    ford_id, coordinator = await ford_coordinator(setup_integration, sim)
+    await sim.inject_error(
+        vehicle_id=ford_id, path="/odometer", type="RATE_LIMIT", code="VEHICLE", retry_after=600
+    )
+    await coordinator.async_refresh()
+    await pass_time(hass, freezer, 75 * 60)
+    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_rate_limited") is not None
+    assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
+
+    await sim.clear_errors()
+    await pass_time(hass, freezer, 11 * 60)
+    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_rate_limited") is None
+
+
+async def test_long_outage_keeps_backing_off(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """After days of failures the retry delay stays capped; no unhandled error."""
+    ford_id, coordinator = await ford_coordinator(setup_integration, sim)
+    await sim.inject_error(vehicle_id=ford_id, type="SERVER", code="INTERNAL")
+    for _ in range(60):
+        await coordinator.async_refresh()
+    assert isinstance(coordinator.last_exception, UpdateFailed)
+    assert coordinator.last_exception.retry_after == coordinator.update_interval.total_seconds()  # type: ignore[union-attr]
+
+
+async def test_removing_the_entry_removes_its_repairs(
+    hass: HomeAssistant,
+    issue_registry: ir.IssueRegistry,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """No repair outlives its entry."""
+    ford_id, coordinator = await ford_coordinator(setup_integration, sim)
+    await sim.inject_error(
+        vehicle_id=ford_id, path="/batch", type="CONNECTED_SERVICES_ACCOUNT", code="SUBSCRIPTION"
+    )
+    await coordinator.async_refresh()
+    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_subscription") is not None
+
+    await hass.config_entries.async_remove(coordinator.config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert not [i for (d, i) in issue_registry.issues if d == DOMAIN]
+
+
+async def test_used_up_budget_refuses_commands_saying_when_it_renews(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """While the budget is paused a command sends nothing and names the renewal date."""
+    ford_id, coordinator = await ford_coordinator(setup_integration, sim)
+    await sim.inject_error(
+        vehicle_id=ford_id, path="/batch", type="BILLING", code="VEHICLE_REQUEST_LIMIT", times=1
+    )
+    await coordinator.async_refresh()
+    await sim.reset_stats()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            "lock", "lock", {"entity_id": "lock.ford_f_150"}, blocking=True
+        )
+    assert raised.value.translation_key == "budget_used_up"
+    assert next_month(dt_util.utcnow()).date().isoformat() in str(raised.value)
+    assert await requests_of(sim, ford_id) == 0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 import json
@@ -133,33 +134,38 @@ class SmartcarClient:
     async def async_get_user_id(self) -> str:
         """The Smartcar user id: stable for one account, so it identifies the config entry."""
         body = await self._request("GET", "/user")
-        return str(body["id"])
+        with _expected_shape():
+            return str(body["id"])
 
     async def async_get_vehicle_ids(self) -> list[str]:
         """Every vehicle id the grant covers, following paging."""
         ids: list[str] = []
         while True:
             body = await self._request("GET", f"/vehicles?limit=50&offset={len(ids)}")
-            ids.extend(body["vehicles"])
-            if not body["vehicles"] or len(ids) >= body["paging"]["count"]:
-                return ids
+            with _expected_shape():
+                ids.extend(str(vehicle_id) for vehicle_id in body["vehicles"])
+                if not body["vehicles"] or len(ids) >= body["paging"]["count"]:
+                    return ids
 
     async def async_get_vehicle(self, vehicle_id: str) -> Vehicle:
         """The car's make, model and year, and its VIN where the grant allows."""
         info = await self._request("GET", f"/vehicles/{vehicle_id}")
         vin: str | None = None
         try:
-            vin = (await self._request("GET", f"/vehicles/{vehicle_id}/vin"))["vin"]
+            body = await self._request("GET", f"/vehicles/{vehicle_id}/vin")
+            with _expected_shape():
+                vin = str(body["vin"])
         except ProviderError as err:
             if err.type != "PERMISSION":
                 raise
-        return Vehicle(
-            id=vehicle_id,
-            make=_display_make(info["make"]),
-            model=info["model"],
-            year=int(info["year"]),
-            vin=vin,
-        )
+        with _expected_shape():
+            return Vehicle(
+                id=vehicle_id,
+                make=_display_make(str(info["make"])),
+                model=str(info["model"]),
+                year=int(info["year"]),
+                vin=vin,
+            )
 
     async def async_get_permissions(self, vehicle_id: str) -> set[str]:
         """The permissions the user granted for this car."""
@@ -168,9 +174,10 @@ class SmartcarClient:
             body = await self._request(
                 "GET", f"/vehicles/{vehicle_id}/permissions?limit=50&offset={len(permissions)}"
             )
-            permissions.extend(body["permissions"])
-            if not body["permissions"] or len(permissions) >= body["paging"]["count"]:
-                return set(permissions)
+            with _expected_shape():
+                permissions.extend(str(permission) for permission in body["permissions"])
+                if not body["permissions"] or len(permissions) >= body["paging"]["count"]:
+                    return set(permissions)
 
     async def async_read(self, vehicle_id: str, features: Iterable[Feature]) -> Snapshot:
         """Read features with ONE batch request; a failed path only fails its own feature."""
@@ -181,21 +188,9 @@ class SmartcarClient:
             "POST", f"/vehicles/{vehicle_id}/batch", {"requests": [{"path": p} for p in paths]}
         )
         snapshot = Snapshot()
-        for item in body["responses"]:
-            feature = PATH_FEATURES.get(item["path"])
-            if feature is None:
-                continue
-            headers = {key.lower(): value for key, value in (item.get("headers") or {}).items()}
-            if not 200 <= int(item["code"]) < 300:
-                snapshot.errors[feature] = _provider_error(item["body"], int(item["code"]), headers)
-                continue
-            try:
-                snapshot.readings[feature] = PARSERS[feature](item["body"])
-            except KeyError, TypeError, ValueError:
-                snapshot.errors[feature] = _malformed(int(item["code"]), headers)
-                continue
-            if recorded := _parse_time(headers.get("sc-data-age")):
-                snapshot.recorded_at[feature] = recorded
+        with _expected_shape():
+            for item in body["responses"]:
+                _read_item(item, snapshot)
         return snapshot
 
     async def async_command(self, vehicle_id: str, command: Command, **params: float) -> None:
@@ -231,6 +226,34 @@ class SmartcarClient:
         return body
 
 
+@contextmanager
+def _expected_shape() -> Iterator[None]:
+    """Turn an answer of an unexpected shape into a CommunicationError."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise CommunicationError(f"Smartcar answered in an unexpected shape ({err!r})") from err
+
+
+def _read_item(item: dict[str, Any], snapshot: Snapshot) -> None:
+    """One batch item into snapshot: a reading and when the car recorded it, or an error."""
+    feature = PATH_FEATURES.get(item["path"])
+    if feature is None:
+        return
+    code = int(item["code"])
+    headers = {key.lower(): value for key, value in (item.get("headers") or {}).items()}
+    if not 200 <= code < 300:
+        snapshot.errors[feature] = _provider_error(item.get("body"), code, headers)
+        return
+    try:
+        snapshot.readings[feature] = PARSERS[feature](item["body"])
+    except KeyError, TypeError, ValueError, AttributeError:
+        snapshot.errors[feature] = _malformed(code, headers)
+        return
+    if recorded := _parse_time(headers.get("sc-data-age")):
+        snapshot.recorded_at[feature] = recorded
+
+
 def _command_request(command: Command, params: Mapping[str, float]) -> tuple[str, dict[str, Any]]:
     match command:
         case Command.LOCK | Command.UNLOCK:
@@ -252,7 +275,8 @@ def _provider_error(body: Any, status: int, headers: Mapping[str, str]) -> Provi
     """The v2 error object as a ProviderError; an unreadable body still keeps the HTTP status."""
     if not isinstance(body, dict) or "type" not in body:
         return _malformed(status, headers)
-    resolution = body.get("resolution") or {}
+    resolution = body.get("resolution")
+    resolution = resolution if isinstance(resolution, dict) else {}
     return ProviderError(
         ErrorDetails(
             provider=PROVIDER,
