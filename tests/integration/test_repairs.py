@@ -244,17 +244,19 @@ async def test_rate_limit_sends_nothing_until_retry_after(
     assert not ir.async_get(hass).issues
 
 
+@pytest.mark.parametrize("path", ["/batch", "/odometer"])
 async def test_lasting_rate_limit_gets_a_repair(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
     setup_integration: SetupIntegration,
     sim: SimulatorControl,
+    path: str,
 ) -> None:
-    """Rate limited for over an hour: a repair; it goes when requests go through again."""
+    """Rate limited (whole request or one path) for over an hour: a repair, until it passes."""
     ford_id, coordinator = await ford_coordinator(setup_integration, sim)
     await sim.inject_error(
-        vehicle_id=ford_id, path="/batch", type="RATE_LIMIT", code="VEHICLE", retry_after=600
+        vehicle_id=ford_id, path=path, type="RATE_LIMIT", code="VEHICLE", retry_after=600
     )
     await coordinator.async_refresh()
     await pass_time(hass, freezer, 30 * 60)
@@ -262,6 +264,7 @@ async def test_lasting_rate_limit_gets_a_repair(
 
     await pass_time(hass, freezer, 45 * 60)
     assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_rate_limited") is not None
+    assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
     assert not reauth_started(hass)
 
     await sim.clear_errors()
@@ -517,28 +520,6 @@ async def test_command_errors_are_translated(
     assert str(raised.value)
     assert "{" not in str(raised.value)  # every placeholder filled
     assert reauth_started(hass) is reauth
-
-
-async def test_rate_limit_on_one_path_that_lasts_gets_a_repair(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    issue_registry: ir.IssueRegistry,
-    setup_integration: SetupIntegration,
-    sim: SimulatorControl,
-) -> None:
-    """A rate limit inside the batch, for over an hour: the repair shows and stays while it lasts."""
-    ford_id, coordinator = await ford_coordinator(setup_integration, sim)
-    await sim.inject_error(
-        vehicle_id=ford_id, path="/odometer", type="RATE_LIMIT", code="VEHICLE", retry_after=600
-    )
-    await coordinator.async_refresh()
-    await pass_time(hass, freezer, 75 * 60)
-    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_rate_limited") is not None
-    assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
-
-    await sim.clear_errors()
-    await pass_time(hass, freezer, 11 * 60)
-    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_rate_limited") is None
 
 
 async def test_long_outage_keeps_backing_off(
