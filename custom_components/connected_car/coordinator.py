@@ -224,29 +224,14 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                 self.issues.async_sync([_problem(err), *self._standing_problems()])
             case _:
                 self._retry(err)
-        raise UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="provider_error",
-            translation_placeholders={"type": err.type, "code": err.code or "-"},
-        ) from err
+        raise _update_failed(err) from err
 
     def _retry(self, err: Exception) -> NoReturn:
         """Fail this poll and retry after 1, 2, 4, ... minutes, at most the longer interval."""
         self._failures += 1
         longest = max(RETRY_LONGEST, self.update_interval or RETRY_LONGEST)
         delay = min(RETRY_FIRST * 2 ** min(self._failures - 1, 16), longest)
-        if isinstance(err, ProviderError):
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="provider_error",
-                translation_placeholders={"type": err.type, "code": err.code or "-"},
-                retry_after=delay.total_seconds(),
-            ) from err
-        raise UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="communication_error",
-            retry_after=delay.total_seconds(),
-        ) from err
+        raise _update_failed(err, retry_after=delay.total_seconds()) from err
 
     def raise_if_quiet(self) -> None:
         """Refuse to send anything while the provider asked us to wait."""
@@ -393,6 +378,20 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         """Show new data without counting it as a poll: the next poll keeps its time."""
         self.data = data
         self.async_update_listeners()
+
+
+def _update_failed(err: Exception, retry_after: float | None = None) -> UpdateFailed:
+    """A failed poll, translated: the provider's error type and code, or a transport failure."""
+    if isinstance(err, ProviderError):
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="provider_error",
+            translation_placeholders={"type": err.type, "code": err.code or "-"},
+            retry_after=retry_after,
+        )
+    return UpdateFailed(
+        translation_domain=DOMAIN, translation_key="communication_error", retry_after=retry_after
+    )
 
 
 def _auth_failed() -> ConfigEntryAuthFailed:

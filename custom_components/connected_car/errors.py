@@ -86,13 +86,12 @@ def next_month(now: datetime) -> datetime:
 
 def command_error(err: ApiError) -> HomeAssistantError:
     """The translated error a refused or failed command raises."""
-    behaviour = behaviour_of(err)
     if not isinstance(err, ProviderError):
         return _error("communication_error")
     if err.type == "VEHICLE_STATE" and err.code in VEHICLE_STATE_CODES:
         return _error(f"vehicle_state_{err.code.lower()}")
     details = err.details
-    match behaviour:
+    match behaviour_of(err):
         case Behaviour.REAUTHENTICATE:
             return _error("authentication_failed")
         case Behaviour.NEEDS_VIRTUAL_KEY:
