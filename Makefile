@@ -3,7 +3,7 @@ TOOL := scripts/toolchain.sh
 RUN := $(TOOL) run
 CODE := custom_components simulator tests bench scripts demo
 
-.PHONY: setup test lint format typecheck pytest simulator bench translations demo e2e
+.PHONY: setup test lint hassfest format typecheck pytest simulator bench translations demo e2e
 
 setup:
 	@$(TOOL) setup
@@ -16,13 +16,17 @@ format: setup
 	@$(RUN) ruff format $(CODE)
 	@$(RUN) ruff check --fix $(CODE)
 
+# Home Assistant's hassfest, from ../shared/tools/hassfest-core when it exists (else skipped).
+hassfest: setup
+	@scripts/hassfest.sh
+
 typecheck: setup
 	@$(RUN) mypy custom_components simulator demo
 
 pytest: setup
 	@$(RUN) python -m pytest
 
-test: lint typecheck pytest
+test: lint hassfest typecheck pytest
 
 translations: setup
 	@$(RUN) python scripts/translations.py

@@ -1,20 +1,25 @@
 """Every strings.json key is used, every translation key the code raises exists, en.json is current."""
 
 import ast
+from datetime import UTC, datetime
 import importlib.util
 import json
 from pathlib import Path
+import string
 
+from homeassistant.helpers import issue_registry as ir
 import yaml
 
+from custom_components.connected_car.api.errors import REFUSAL_REASONS
 from custom_components.connected_car.api.model import ChargingState
 from custom_components.connected_car.api.smartcar import CONNECT_ERRORS
 from custom_components.connected_car.binary_sensor import BINARY_SENSORS
 from custom_components.connected_car.button import REFRESH
+from custom_components.connected_car.const import DOMAIN
 from custom_components.connected_car.device_tracker import LOCATION
-from custom_components.connected_car.errors import VEHICLE_STATE_CODES
+from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, Fix
 from custom_components.connected_car.number import CHARGE_LIMIT
-from custom_components.connected_car.repairs import ACCOUNT_ISSUES, FIXES, OTHER_ACCOUNT_ISSUE
+from custom_components.connected_car.providers.smartcar import ACCOUNT_ISSUES
 from custom_components.connected_car.sensor import SENSORS
 from custom_components.connected_car.switch import CHARGING
 
@@ -31,8 +36,8 @@ PLATFORMS = {
 ENTITY_KEYS = {d.translation_key for ds in PLATFORMS.values() for d in ds if d.translation_key}
 
 
-def _literals(call_or_keyword: str) -> set[str]:
-    """String literals given as keyword `translation_key=` or first argument of a named call."""
+def _literals(call_or_keyword: str, position: int = 0) -> set[str]:
+    """String literals given as keyword `translation_key=` or an argument of a named call."""
     found: set[str] = set()
     for path in INTEGRATION.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -47,10 +52,10 @@ def _literals(call_or_keyword: str) -> set[str]:
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
                 and node.func.id == call_or_keyword
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
+                and len(node.args) > position
+                and isinstance(node.args[position], ast.Constant)
             ):
-                found.add(node.args[0].value)
+                found.add(node.args[position].value)
     return found
 
 
@@ -64,9 +69,9 @@ def test_exception_keys_match() -> None:
     """Raised exception keys exist, and every exception string is raised somewhere."""
     raised = (
         _literals("translation_key")
-        | _literals("_error")
+        | _literals("translated", position=1)
         | _quiet_reasons()
-        | {f"vehicle_state_{code.lower()}" for code in VEHICLE_STATE_CODES}
+        | {f"vehicle_state_{reason}" for reason in REFUSAL_REASONS}
     )
     assert raised - ENTITY_KEYS == set(STRINGS["exceptions"])
 
@@ -77,6 +82,123 @@ def test_issue_keys_match() -> None:
     assert raised == set(STRINGS["issues"])
     for key, issue in STRINGS["issues"].items():
         assert ("fix_flow" in issue) is (key in FIXES), key
+
+
+def test_issue_has_description_or_fix_flow() -> None:
+    """An issue has a title and exactly one of description and fix_flow (hassfest's rule).
+
+    A fixable issue's text is its fix flow's confirm step, the form the owner reads before
+    pressing Submit; a recheck adds the error shown while the problem is still there.
+    """
+    for key, issue in STRINGS["issues"].items():
+        assert "title" in issue, key
+        assert ("description" in issue) != ("fix_flow" in issue), key
+        if key in FIXES:
+            confirm = issue["fix_flow"]["step"]["confirm"]
+            assert confirm["title"], key
+            assert confirm["description"], key
+            errors = set(issue["fix_flow"].get("error", {}))
+            assert errors == ({"still_there"} if FIXES[key] is Fix.RECHECK else set()), key
+
+
+def _fields(text: str) -> set[str]:
+    """The placeholders a translation uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _maybe_empty(value: ast.expr) -> bool:
+    """Whether a placeholder's value may be "": `x or ""`, or the literal "" itself."""
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        return _maybe_empty(value.values[-1])
+    return isinstance(value, ast.Constant) and value.value == ""
+
+
+def _issue_placeholders() -> dict[str, dict[str, bool]]:
+    """Per issue key, the placeholders the code passes and whether each may be empty.
+
+    Read from the source: every issue gets the constant keys of async_create_issue's
+    translation_placeholders (the car); a Problem adds the keys of its placeholders dict. A Problem
+    whose key is not a literal (the provider's account error) may be any issue no literal names.
+    """
+    common: dict[str, bool] = {}
+    by_key: dict[str | None, dict[str, bool]] = {}
+    for path in INTEGRATION.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            name = node.func.id if isinstance(node.func, ast.Name) else name
+            keywords = {k.arg: k.value for k in node.keywords}
+            if name == "async_create_issue":
+                given = keywords["translation_placeholders"]
+                assert isinstance(given, ast.Dict), path
+                for k, v in zip(given.keys, given.values, strict=True):
+                    if isinstance(k, ast.Constant):
+                        common[k.value] = _maybe_empty(v)
+            if name == "Problem" and node.args:
+                first = node.args[0]
+                key = first.value if isinstance(first, ast.Constant) else None
+                given = node.args[2] if len(node.args) > 2 else keywords.get("placeholders")
+                passed = by_key.setdefault(key, {})
+                if given is not None:
+                    assert isinstance(given, ast.Dict), (
+                        f"{path}: placeholders must be a dict literal"
+                    )
+                    for k, v in zip(given.keys, given.values, strict=True):
+                        assert isinstance(k, ast.Constant), path
+                        passed[k.value] = passed.get(k.value, False) or _maybe_empty(v)
+    assert common, "no async_create_issue call found"
+    dynamic = by_key.pop(None, {})
+    return {key: common | by_key.get(key, dynamic) for key in STRINGS["issues"]}
+
+
+def test_issue_texts_fill_every_placeholder() -> None:
+    """Each issue text uses only placeholders the code passes, names the car, links where it can.
+
+    A placeholder that may be empty (a link Smartcar did not send) may only be a Markdown link's
+    target, so the sentence reads right without it. A fix flow's form fills in every placeholder
+    of the issue and always a link; its texts must not leave any of them empty.
+    """
+    english = json.loads((INTEGRATION / "translations" / "en.json").read_text())["issues"]
+    for key, passed in _issue_placeholders().items():
+        issue = english[key]
+        assert _fields(issue["title"]) <= {
+            k for k, maybe_empty in passed.items() if not maybe_empty
+        }
+        assert "{car}" in issue["title"], key
+        if "description" in issue:
+            text = issue["description"]
+            assert _fields(text) <= set(passed), key
+            assert "{car}" in text, key
+            for name, maybe_empty in passed.items():
+                if maybe_empty:
+                    assert text.count(f"{{{name}}}") == text.count(f"]({{{name}}})"), (key, name)
+            if "url" in passed:
+                assert "{url}" in text, key
+            continue
+        entry = ir.IssueEntry(
+            active=True,
+            breaks_in_ha_version=None,
+            created=datetime.now(UTC),
+            data=None,
+            dismissed_version=None,
+            domain=DOMAIN,
+            is_fixable=True,
+            is_persistent=False,
+            issue_domain=None,
+            issue_id=key,
+            learn_more_url=None,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=key,
+            translation_placeholders={k: "" if e else "x" for k, e in passed.items()},
+        )
+        form = entry.translation_placeholders or {}
+        flow = issue["fix_flow"]
+        step = flow["step"]["confirm"]
+        for text in (step["title"], step["description"], *flow.get("error", {}).values()):
+            assert all(form.get(name) for name in _fields(text)), (key, text)
+        assert "{car}" in step["description"], key
+        assert "{url}" in step["description"], key
 
 
 def test_entity_keys_match() -> None:
@@ -94,7 +216,7 @@ def test_config_flow_keys_match() -> None:
     """Abort reasons: Connect's errors, our own, and the ones Home Assistant's helpers use."""
     ours = _literals("reason") | set(CONNECT_ERRORS)
     helpers = {"already_configured", "reauth_successful", "reconfigure_successful"}
-    helpers |= {"missing_configuration"}
+    helpers |= {"missing_credentials"}
     assert ours | helpers == set(STRINGS["config"]["abort"])
 
 

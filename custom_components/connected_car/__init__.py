@@ -6,13 +6,17 @@ import asyncio
 from typing import Any, cast
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
     OAuth2TokenRequestBaseError,
 )
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
     ImplementationUnavailableError,
@@ -21,14 +25,14 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.typing import ConfigType
 
-from .api.errors import ApiError, ProviderError
-from .api.smartcar import SmartcarClient
-from .const import CONF_VEHICLES, DOMAIN, smartcar_origins
+from .api.errors import ApiError, ErrorKind, ProviderError
+from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
 from .coordinator import ConnectedCarConfigEntry, ConnectedCarData, VehicleCoordinator
-from .errors import Behaviour, behaviour_of
-from .repairs import async_delete_entry_issues
+from .errors import translated
+from .issues import async_delete_entry_issues
+from .providers import DEFAULT_PROVIDER, provider_of
 from .services import async_setup_services
-from .vehicles import VehicleRecord, async_discover, async_fetch_records
+from .vehicles import async_discover, async_fetch_records
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -50,19 +54,18 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> bool:
     """Connect to the account, learn new cars once, then poll every car on its own."""
+    provider = provider_of(entry.data)
     try:
         implementation = await async_get_config_entry_implementation(hass, entry)
     except ImplementationUnavailableError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="credentials_unavailable"
-        ) from err
+        raise translated(ConfigEntryNotReady, "credentials_unavailable", provider) from err
     session = OAuth2Session(hass, entry, implementation)
 
     async def access_token() -> str:
         await session.async_ensure_token_valid()
         return cast(str, session.token["access_token"])
 
-    client = SmartcarClient(async_get_clientsession(hass), access_token, smartcar_origins())
+    client = provider.create_client(async_get_clientsession(hass), access_token, entry.data)
     known: dict[str, Any] = entry.data[CONF_VEHICLES]
     try:
         records = await async_fetch_records(client, await client.async_get_vehicle_ids(), known)
@@ -70,30 +73,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
     except OAuth2TokenRequestBaseError:
         raise
     except ProviderError as err:
-        if behaviour_of(err) is Behaviour.REAUTHENTICATE:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="authentication_failed"
-            ) from err
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="provider_error",
-            translation_placeholders={"type": err.type, "code": err.code or "-"},
+        if err.kind is ErrorKind.AUTHENTICATION:
+            raise translated(ConfigEntryAuthFailed, "authentication_failed", provider) from err
+        raise translated(
+            ConfigEntryNotReady, "provider_error", provider, type=err.type, code=err.code or "-"
         ) from err
     except ApiError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="communication_error"
-        ) from err
+        raise translated(ConfigEntryNotReady, "communication_error", provider) from err
 
     if records != known:
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_VEHICLES: records})
-    _remove_gone_devices(hass, entry, records)
-    async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=records)
-
     coordinators = {
-        vehicle_id: VehicleCoordinator(hass, entry, client, vehicle_id, record)
+        vehicle_id: VehicleCoordinator(
+            hass, entry, provider=provider, client=client, vehicle_id=vehicle_id, record=record
+        )
         for vehicle_id, record in records.items()
     }
-    entry.runtime_data = ConnectedCarData(client=client, coordinators=coordinators)
+    _remove_gone_devices(hass, entry, {c.vehicle_key for c in coordinators.values()})
+    async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=records)
+    entry.runtime_data = ConnectedCarData(
+        provider=provider, client=client, coordinators=coordinators
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     # Entities are in place now, so each first poll asks only for what they need.
@@ -119,16 +119,63 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: ConnectedCarConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Allow removing a car's device only when the account no longer has that car."""
+    prefix = f"{entry.data[CONF_PROVIDER]}:"
     return not any(
-        identifier[0] == DOMAIN and identifier[1] in entry.data[CONF_VEHICLES]
+        identifier[0] == DOMAIN and identifier[1].removeprefix(prefix) in entry.data[CONF_VEHICLES]
         for identifier in device.identifiers
     )
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> bool:
+    """Bring an entry from an earlier version up to date.
+
+    1.2: ids carry the provider: the entry's unique id, device identifiers and entity unique ids.
+    Entity ids, names and history stay, since the registry entries are updated in place.
+    """
+    if entry.version > 1:
+        return False  # a newer version's entry
+    if entry.minor_version < 2:
+        await _async_migrate_ids_to_carry_the_provider(hass, entry)
+    LOGGER.debug("Migrated entry %s to 1.%s", entry.entry_id, entry.minor_version)
+    return True
+
+
+async def _async_migrate_ids_to_carry_the_provider(
+    hass: HomeAssistant, entry: ConnectedCarConfigEntry
+) -> None:
+    provider = entry.data.get(CONF_PROVIDER, DEFAULT_PROVIDER.key)
+    vehicle_ids: set[str] = set(entry.data.get(CONF_VEHICLES, {}))
+
+    @callback
+    def entity_update(entity: er.RegistryEntry) -> dict[str, Any] | None:
+        vehicle_id, _, key = entity.unique_id.partition("_")
+        if vehicle_id not in vehicle_ids:
+            return None
+        return {"new_unique_id": f"{provider}:{vehicle_id}:{key}"}
+
+    await er.async_migrate_entries(hass, entry.entry_id, entity_update)
+    devices = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
+        identifiers = {
+            (DOMAIN, f"{provider}:{i[1]}") if i[0] == DOMAIN and i[1] in vehicle_ids else i
+            for i in device.identifiers
+        }
+        if identifiers != device.identifiers:
+            devices.async_update_device(device.id, new_identifiers=identifiers)
+    # The repairs of the old ids go; the next poll raises what still stands under the new ones.
+    async_delete_entry_issues(hass, entry.entry_id)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={**entry.data, CONF_PROVIDER: provider},
+        unique_id=f"{provider}:{entry.unique_id}" if entry.unique_id else None,
+        minor_version=2,
+    )
+
+
 def _remove_gone_devices(
-    hass: HomeAssistant, entry: ConnectedCarConfigEntry, records: dict[str, VehicleRecord]
+    hass: HomeAssistant, entry: ConnectedCarConfigEntry, vehicle_keys: set[str]
 ) -> None:
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        if not any(i[0] == DOMAIN and i[1] in records for i in device.identifiers):
+        if not any(i[0] == DOMAIN and i[1] in vehicle_keys for i in device.identifiers):
             registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)

@@ -14,45 +14,19 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
+from homeassistant.helpers import http
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    AbstractOAuth2FlowHandler,
+    async_get_implementations,
 )
 import probatio as vol
 
 from .api.errors import ApiError
-from .api.smartcar import CONNECT_ERRORS, SmartcarClient
-from .const import (
-    CONF_MODE,
-    CONF_MONTHLY_BUDGET,
-    CONF_PROVIDER,
-    CONF_VEHICLES,
-    CONNECT_MODES,
-    DEFAULT_MONTHLY_BUDGET,
-    DOMAIN,
-    LOGGER,
-    MAX_MONTHLY_BUDGET,
-    MIN_MONTHLY_BUDGET,
-    PROVIDER_SMARTCAR,
-    PROVIDERS,
-    smartcar_origins,
-)
+from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
+from .providers import PROVIDERS, provider_of
+from .providers.base import Provider
 from .vehicles import async_fetch_records
-
-
-def _mode_schema(default: str) -> vol.Schema:
-    return vol.Schema(
-        {
-            vol.Required(CONF_MODE, default=default): SelectSelector(
-                SelectSelectorConfig(options=list(CONNECT_MODES), translation_key=CONF_MODE)
-            )
-        }
-    )
 
 
 class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
@@ -60,11 +34,14 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
     DOMAIN = DOMAIN
     VERSION = 1
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
-        """Start with Connect in live mode."""
+        """Start with no provider picked."""
         super().__init__()
-        self._mode = CONNECT_MODES[0]
+        self._provider: Provider = next(iter(PROVIDERS.values()))
+        # What the provider's connect form asked, stored in the entry (Smartcar: Connect's mode).
+        self._connect_data: dict[str, Any] = {}
 
     @property
     @override
@@ -74,8 +51,8 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     @property
     @override
     def extra_authorize_data(self) -> dict[str, Any]:
-        """Connect's mode: live cars, or Smartcar's simulated ones."""
-        return {"mode": self._mode}
+        """What the provider adds to the authorize request."""
+        return self._provider.authorize_data(self._connect_data)
 
     @staticmethod
     @callback
@@ -85,29 +62,40 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
     @override
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick the provider (Volvo Cars and High Mobility join this menu)."""
+        """Pick the provider."""
         return self.async_show_menu(step_id="user", menu_options=list(PROVIDERS))
 
     async def async_step_smartcar(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Choose Connect's mode, then connect."""
-        if user_input is None:
-            return self.async_show_form(step_id="smartcar", data_schema=_mode_schema(self._mode))
-        self._mode = user_input[CONF_MODE]
+        """Smartcar: Connect's mode, then connect."""
+        return await self._async_step_connect(PROVIDERS["smartcar"], "smartcar", user_input)
+
+    async def _async_step_connect(
+        self, provider: Provider, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Ask what the provider needs before its login, then log in."""
+        self._provider = provider
+        schema = provider.connect_schema({})
+        if schema is not None and user_input is None:
+            return self.async_show_form(step_id=step_id, data_schema=schema)
+        self._connect_data = dict(user_input or {})
         return await self.async_step_pick_implementation()
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The account needs connecting again."""
-        self._mode = entry_data.get(CONF_MODE, self._mode)
+        self._use_entry(entry_data)
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask before sending the user to Connect."""
+        """Ask before sending the user to the provider's login."""
         if user_input is None:
-            return self.async_show_form(step_id="reauth_confirm")
+            return self.async_show_form(
+                step_id="reauth_confirm",
+                description_placeholders={"provider": self._provider.name},
+            )
         return await self.async_step_pick_implementation(
             {"implementation": self._get_reauth_entry().data["auth_implementation"]}
         )
@@ -115,84 +103,126 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Connect again, for example to change the mode or the cars shared."""
+        """Connect again, for example to change the cars shared or the provider's settings."""
         entry = self._get_reconfigure_entry()
-        if user_input is None:
+        self._use_entry(entry.data)
+        schema = self._provider.connect_schema(entry.data)
+        if schema is not None and user_input is None:
             return self.async_show_form(
-                step_id="reconfigure", data_schema=_mode_schema(entry.data[CONF_MODE])
+                step_id="reconfigure",
+                data_schema=schema,
+                description_placeholders={"provider": self._provider.name},
             )
-        self._mode = user_input[CONF_MODE]
+        self._connect_data.update(user_input or {})
         return await self.async_step_pick_implementation(
             {"implementation": entry.data["auth_implementation"]}
         )
 
+    def _use_entry(self, entry_data: Mapping[str, Any]) -> None:
+        """Connect again as the entry did: its provider and what its connect form stored."""
+        self._provider = provider_of(entry_data)
+        schema = self._provider.connect_schema(entry_data)
+        keys = [str(key) for key in schema.schema] if schema is not None else []
+        self._connect_data = {key: entry_data[key] for key in keys if key in entry_data}
+
+    @override
+    async def async_step_pick_implementation(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick one of the provider's application credentials; other providers' are not shown."""
+        implementations = {
+            key: implementation
+            for key, implementation in (
+                await async_get_implementations(self.hass, self.DOMAIN)
+            ).items()
+            if getattr(implementation, "provider_key", None) == self._provider.key
+        }
+        if user_input is not None and user_input["implementation"] in implementations:
+            self.flow_impl = implementations[user_input["implementation"]]
+            return await self.async_step_auth()
+        if not implementations:
+            return self.async_abort(reason="missing_credentials")
+        if len(implementations) == 1 and http.current_request.get() is not None:
+            self.flow_impl = next(iter(implementations.values()))
+            return await self.async_step_auth()
+        return self.async_show_form(
+            step_id="pick_implementation",
+            data_schema=vol.Schema(
+                {
+                    vol.Required("implementation", default=next(iter(implementations))): vol.In(
+                        {key: impl.name for key, impl in implementations.items()}
+                    )
+                }
+            ),
+        )
+
     @override
     async def async_step_authorize_rejected(self, data: None = None) -> ConfigFlowResult:
-        """Connect sent the user back with an error: say which one."""
+        """The provider's login sent the user back with an error: say which one."""
         error = self.external_data["error"]
-        if error in CONNECT_ERRORS:
-            return self.async_abort(reason=error)
+        if error in self._provider.authorize_errors:
+            return self.async_abort(
+                reason=error, description_placeholders={"provider": self._provider.name}
+            )
         return await super().async_step_authorize_rejected(data)
 
     @override
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
-        """Test the connection and learn the account's cars before creating the entry."""
+        """Test the connection and learn the account's cars before creating the entry.
+
+        Connecting an existing entry again reads only the cars it does not know yet.
+        """
         access_token = data["token"]["access_token"]
 
         async def token() -> str:
             return str(access_token)
 
-        client = SmartcarClient(async_get_clientsession(self.hass), token, smartcar_origins())
+        provider = self._provider
+        client = provider.create_client(async_get_clientsession(self.hass), token, data)
+        existing = (
+            self._get_reauth_entry()
+            if self.source == SOURCE_REAUTH
+            else self._get_reconfigure_entry()
+            if self.source == SOURCE_RECONFIGURE
+            else None
+        )
+        known = existing.data[CONF_VEHICLES] if existing else {}
         try:
-            user_id = await client.async_get_user_id()
-            records = await async_fetch_records(client, await client.async_get_vehicle_ids(), {})
+            account_id = await client.async_get_account_id()
+            records = await async_fetch_records(client, await client.async_get_vehicle_ids(), known)
         except ApiError as err:
-            LOGGER.debug("Testing the new Smartcar connection failed: %s", err)
+            LOGGER.debug("Testing the new %s connection failed: %s", provider.name, err)
             return self.async_abort(reason="cannot_connect")
         if not records:
-            return self.async_abort(reason="no_vehicles")
+            return self.async_abort(
+                reason="no_vehicles", description_placeholders={"provider": provider.name}
+            )
 
-        await self.async_set_unique_id(user_id)
+        await self.async_set_unique_id(f"{provider.key}:{account_id}")
         entry_data = {
             **data,
-            CONF_PROVIDER: PROVIDER_SMARTCAR,
-            CONF_MODE: self._mode,
+            **self._connect_data,
+            CONF_PROVIDER: provider.key,
             CONF_VEHICLES: records,
         }
-        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
-            self._abort_if_unique_id_mismatch(reason="wrong_account")
-            entry = (
-                self._get_reauth_entry()
-                if self.source == SOURCE_REAUTH
-                else self._get_reconfigure_entry()
+        if existing is not None:
+            self._abort_if_unique_id_mismatch(
+                reason="wrong_account", description_placeholders={"provider": provider.name}
             )
-            return self.async_update_reload_and_abort(entry, data=entry_data)
+            return self.async_update_reload_and_abort(existing, data_updates=entry_data)
         self._abort_if_unique_id_configured()
-        return self.async_create_entry(title="Smartcar", data=entry_data)
+        return self.async_create_entry(title=provider.name, data=entry_data)
 
 
 class ConnectedCarOptionsFlow(OptionsFlowWithReload):
-    """How many billable calls a month each car may spend; the polling interval follows."""
+    """The provider's polling options, such as the call budget; the polling interval follows."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the budget."""
+        """Show the options."""
+        provider = provider_of(self.config_entry.data)
         if user_input is not None:
-            return self.async_create_entry(
-                data={CONF_MONTHLY_BUDGET: int(user_input[CONF_MONTHLY_BUDGET])}
-            )
-        budget = self.config_entry.options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET)
+            return self.async_create_entry(data=provider.options_from_form(user_input))
         return self.async_show_form(
             step_id="init",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_MONTHLY_BUDGET, default=budget): NumberSelector(
-                        NumberSelectorConfig(
-                            min=MIN_MONTHLY_BUDGET,
-                            max=MAX_MONTHLY_BUDGET,
-                            step=1,
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    )
-                }
-            ),
+            data_schema=vol.Schema(provider.options_schema(self.config_entry.options)),
         )

@@ -1,7 +1,7 @@
 """One coordinator per car: polls exactly what its entities need, within the car's API budget.
 
-How each provider error is answered comes from the table in errors.py; this module carries it out:
-backoff, pauses, dropped paths, stale values and repair issues.
+Every provider error arrives with its neutral kind; this module answers each kind the same way for
+every provider: backoff, pauses, dropped features, stale values and repair issues.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -21,25 +21,19 @@ from homeassistant.exceptions import (
     OAuth2TokenRequestReauthError,
     ServiceValidationError,
 )
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api.errors import ApiError, ProviderError
+from .api.client import VehicleClient
+from .api.errors import ApiError, ErrorKind, ProviderError
 from .api.model import Command, Feature, Reading, Snapshot, Vehicle
-from .api.smartcar import COMMAND_PERMISSIONS, FEATURE_PERMISSIONS, SmartcarClient
-from .const import (
-    BUDGET_PERIOD,
-    BUDGET_SHARE_FOR_POLLING,
-    CONF_MONTHLY_BUDGET,
-    CONF_VEHICLES,
-    DEFAULT_MONTHLY_BUDGET,
-    DOMAIN,
-    LOGGER,
-    MIN_UPDATE_INTERVAL,
-)
-from .errors import Behaviour, behaviour_of, command_error, next_month
-from .repairs import ACCOUNT_ISSUES, OTHER_ACCOUNT_ISSUE, CarIssues, Problem
+from .const import CONF_VEHICLES, DOMAIN, LOGGER
+from .errors import command_error, translated, update_failed
+from .issues import CarIssues, Problem
 from .vehicles import VehicleRecord, supported_features, vehicle_from_record
+
+if TYPE_CHECKING:
+    from .providers.base import Provider
 
 type ConnectedCarConfigEntry = ConfigEntry[ConnectedCarData]
 
@@ -53,18 +47,13 @@ RATE_LIMIT_REPAIR_AFTER = timedelta(hours=1)
 class ConnectedCarData:
     """What a loaded config entry holds at runtime."""
 
-    client: SmartcarClient
+    provider: Provider
+    client: VehicleClient
     coordinators: dict[str, VehicleCoordinator]
 
 
-def polling_interval(billable_calls_per_poll: int, monthly_budget: int) -> timedelta:
-    """The shortest interval at which polling spends at most its share of the monthly budget."""
-    polls = monthly_budget * BUDGET_SHARE_FOR_POLLING / max(billable_calls_per_poll, 1)
-    return max(MIN_UPDATE_INTERVAL, BUDGET_PERIOD / polls)
-
-
 class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
-    """Reads one car with a single batch request of the features its enabled entities use."""
+    """Reads one car with a single request of the features its enabled entities use."""
 
     config_entry: ConnectedCarConfigEntry
 
@@ -72,16 +61,22 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self,
         hass: HomeAssistant,
         config_entry: ConnectedCarConfigEntry,
-        client: SmartcarClient,
+        *,
+        provider: Provider,
+        client: VehicleClient,
         vehicle_id: str,
         record: VehicleRecord,
     ) -> None:
         """Coordinate the car vehicle_id as described by its stored record."""
         self.client = client
         self.vehicle: Vehicle = vehicle_from_record(vehicle_id, record)
+        # Identifies the car among every provider's: the root of its device and entity ids.
+        self.vehicle_key = f"{provider.key}:{vehicle_id}"
         self.permissions = frozenset(record["permissions"])
         self.supported = set(supported_features(record))
-        self.issues = CarIssues(hass, config_entry, self.vehicle)
+        self.issues = CarIssues(hass, config_entry, provider, self.vehicle)
+        self._provider = provider
+        self._cost = provider.cost_model(config_entry.options)
         # Sends nothing before this moment: a rate limit, or a used-up monthly budget.
         self.quiet_until: datetime | None = None
         self._quiet_reason = "rate_limited"
@@ -90,13 +85,12 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._failures = 0
         self._rate_limited_since: datetime | None = None
         self._unreachable = False
-        self._budget: int = config_entry.options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET)
         super().__init__(
             hass,
             LOGGER,
             config_entry=config_entry,
             name=f"{DOMAIN} {self.vehicle.make} {self.vehicle.model}",
-            update_interval=polling_interval(len(self.supported), self._budget),
+            update_interval=self._cost.interval(len(self.supported)),
         )
 
     @callback
@@ -114,7 +108,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
 
     def _fit_interval(self) -> None:
         """Poll as the budget allows, but no later than the moment a wait for the provider ends."""
-        interval = polling_interval(len(self.polled_features), self._budget)
+        interval = self._cost.interval(len(self.polled_features))
         if self.quiet_until is not None:
             until_quiet_ends = self.quiet_until - dt_util.utcnow() + timedelta(seconds=1)
             interval = min(interval, max(until_quiet_ends, timedelta(seconds=1)))
@@ -148,7 +142,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         try:
             snapshot = await self.client.async_read(self.vehicle.id, features)
         except OAuth2TokenRequestReauthError as err:
-            raise _auth_failed() from err
+            raise _auth_failed(self._provider) from err
         except OAuth2TokenRequestBaseError as err:
             self._retry(err)
         except ApiError as err:
@@ -172,23 +166,23 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         problems: list[Problem] = []
         unreachable = rate_limited = False
         for feature, err in snapshot.errors.items():
-            match behaviour_of(err):
-                case Behaviour.REAUTHENTICATE:
-                    raise _auth_failed() from err
-                case Behaviour.UNSUPPORTED:
+            match err.kind:
+                case ErrorKind.AUTHENTICATION:
+                    raise _auth_failed(self._provider) from err
+                case ErrorKind.UNSUPPORTED:
                     self._drop(feature)
-                case Behaviour.MISSING_PERMISSION:
-                    self._denied[feature] = FEATURE_PERMISSIONS[feature]
-                case Behaviour.RATE_LIMITED:
+                case ErrorKind.PERMISSION:
+                    self._denied[feature] = self.client.feature_permissions[feature]
+                case ErrorKind.RATE_LIMITED:
                     rate_limited = True
                     if self._rate_limited(err):
                         problems.append(Problem("rate_limited"))
-                case Behaviour.BUDGET_USED_UP:
+                case ErrorKind.QUOTA_EXHAUSTED:
                     self._budget_used_up()
-                case Behaviour.CAR_UNREACHABLE:
+                case ErrorKind.UNREACHABLE:
                     unreachable = True
-                case Behaviour.ACCOUNT_ACTION | Behaviour.BILLING | Behaviour.NEEDS_VIRTUAL_KEY:
-                    problems.append(_problem(err))
+                case ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING | ErrorKind.VIRTUAL_KEY:
+                    problems.append(self._problem(err))
         self._set_unreachable(unreachable)
         if not rate_limited:
             self._rate_limited_since = None
@@ -204,47 +198,47 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         """The whole request failed: keep the last values where the table says so, else raise."""
         if not isinstance(err, ProviderError):
             self._retry(err)
-        match behaviour_of(err):
-            case Behaviour.REAUTHENTICATE:
-                raise _auth_failed() from err
-            case Behaviour.RATE_LIMITED:
+        match err.kind:
+            case ErrorKind.AUTHENTICATION:
+                raise _auth_failed(self._provider) from err
+            case ErrorKind.RATE_LIMITED:
                 if self._rate_limited(err):
                     self.issues.async_raise(Problem("rate_limited"))
                 return previous
-            case Behaviour.BUDGET_USED_UP:
+            case ErrorKind.QUOTA_EXHAUSTED:
                 self._budget_used_up()
                 return previous
-            case Behaviour.CAR_UNREACHABLE:
+            case ErrorKind.UNREACHABLE:
                 self._set_unreachable(True)
                 return previous
-            case Behaviour.MISSING_PERMISSION:
-                self._denied.update({f: FEATURE_PERMISSIONS[f] for f in features})
+            case ErrorKind.PERMISSION:
+                permissions = self.client.feature_permissions
+                self._denied.update({f: permissions[f] for f in features})
                 self.issues.async_sync(self._standing_problems())
-            case Behaviour.ACCOUNT_ACTION | Behaviour.BILLING | Behaviour.NEEDS_VIRTUAL_KEY:
-                self.issues.async_sync([_problem(err), *self._standing_problems()])
+            case ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING | ErrorKind.VIRTUAL_KEY:
+                self.issues.async_sync([self._problem(err), *self._standing_problems()])
             case _:
                 self._retry(err)
-        raise _update_failed(err) from err
+        raise update_failed(err, self._provider) from err
 
     def _retry(self, err: Exception) -> NoReturn:
         """Fail this poll and retry after 1, 2, 4, ... minutes, at most the longer interval."""
         self._failures += 1
         longest = max(RETRY_LONGEST, self.update_interval or RETRY_LONGEST)
         delay = min(RETRY_FIRST * 2 ** min(self._failures - 1, 16), longest)
-        raise _update_failed(err, retry_after=delay.total_seconds()) from err
+        raise update_failed(err, self._provider, delay.total_seconds()) from err
 
     def raise_if_quiet(self) -> None:
         """Refuse to send anything while the provider asked us to wait."""
         if self._is_quiet():
             assert self.quiet_until is not None
             seconds = (self.quiet_until - dt_util.utcnow()).total_seconds()
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=self._quiet_reason,
-                translation_placeholders={
-                    "seconds": str(max(1, int(seconds))),
-                    "renews": self.quiet_until.date().isoformat(),
-                },
+            raise translated(
+                HomeAssistantError,
+                self._quiet_reason,
+                self._provider,
+                seconds=str(max(1, int(seconds))),
+                renews=self.quiet_until.date().isoformat(),
             )
 
     def _is_quiet(self) -> bool:
@@ -269,12 +263,13 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return now - self._rate_limited_since >= RATE_LIMIT_REPAIR_AFTER
 
     def _budget_used_up(self) -> None:
-        """Pause polling until the monthly budget renews; the entities keep their last values."""
-        self.quiet_until, self._quiet_reason = next_month(dt_util.utcnow()), "budget_used_up"
+        """Pause polling until the call quota renews; the entities keep their last values."""
+        self.quiet_until = self._cost.quota_renews(dt_util.utcnow())
+        self._quiet_reason = "budget_used_up"
         self.issues.async_raise(self._budget_problem())
 
     def _budget_problem(self) -> Problem:
-        renews = self.quiet_until or next_month(dt_util.utcnow())
+        renews = self.quiet_until or self._cost.quota_renews(dt_util.utcnow())
         return Problem("budget_used_up", placeholders={"renews": renews.date().isoformat()})
 
     def _standing_problems(self) -> list[Problem]:
@@ -321,24 +316,20 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         A command the grant does not allow is refused before any API call, and so is any command
         while the provider asked us to wait.
         """
-        if (permission := COMMAND_PERMISSIONS[command]) not in self.permissions:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="missing_permission",
-                translation_placeholders={"permission": permission},
+        if (permission := self.client.command_permissions[command]) not in self.permissions:
+            raise translated(
+                ServiceValidationError, "missing_permission", self._provider, permission=permission
             )
         self.raise_if_quiet()
         try:
             await self.client.async_command(self.vehicle.id, command, **params)
         except OAuth2TokenRequestReauthError as err:
-            raise _auth_failed() from err
+            raise _auth_failed(self._provider) from err
         except OAuth2TokenRequestBaseError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="communication_error"
-            ) from err
+            raise translated(HomeAssistantError, "communication_error", self._provider) from err
         except ApiError as err:
             self._on_failed_command(err)
-            raise command_error(err) from err
+            raise command_error(err, self._provider, self._cost) from err
         self.issues.async_resolve("virtual_key_required")
         if feature is None:
             return
@@ -352,15 +343,17 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
 
     def _on_failed_command(self, err: ApiError) -> None:
         """What a refused command teaches about the car or the account."""
-        match behaviour_of(err):
-            case Behaviour.REAUTHENTICATE:
+        if not isinstance(err, ProviderError):
+            return
+        match err.kind:
+            case ErrorKind.AUTHENTICATION:
                 self.config_entry.async_start_reauth(self.hass)
-            case Behaviour.NEEDS_VIRTUAL_KEY | Behaviour.ACCOUNT_ACTION | Behaviour.BILLING:
-                self.issues.async_raise(_problem(cast(ProviderError, err)))
-            case Behaviour.RATE_LIMITED:
-                if self._rate_limited(cast(ProviderError, err)):
+            case ErrorKind.VIRTUAL_KEY | ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING:
+                self.issues.async_raise(self._problem(err))
+            case ErrorKind.RATE_LIMITED:
+                if self._rate_limited(err):
                     self.issues.async_raise(Problem("rate_limited"))
-            case Behaviour.BUDGET_USED_UP:
+            case ErrorKind.QUOTA_EXHAUSTED:
                 self._budget_used_up()
 
     async def _async_confirm(self, feature: Feature) -> None:
@@ -373,6 +366,19 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         if self.data is not None and feature in snapshot.readings:
             self._show(snapshot.merged_onto(self.data))
 
+    def _problem(self, err: ProviderError) -> Problem:
+        """The repair for an account, billing or key problem, linking to where the provider explains it."""
+        details = err.details
+        url = details.resolution_url or details.doc_url
+        if err.kind is ErrorKind.BILLING:
+            return Problem("billing", err.code or "", {"code": err.code or "-"}, url)
+        key = (
+            "virtual_key_required"
+            if err.kind is ErrorKind.VIRTUAL_KEY
+            else self._provider.account_issue(err)
+        )
+        return Problem(key, placeholders={"code": err.code or "-"}, learn_more_url=url)
+
     @callback
     def _show(self, data: Snapshot) -> None:
         """Show new data without counting it as a poll: the next poll keeps its time."""
@@ -380,32 +386,5 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.async_update_listeners()
 
 
-def _update_failed(err: Exception, retry_after: float | None = None) -> UpdateFailed:
-    """A failed poll, translated: the provider's error type and code, or a transport failure."""
-    if isinstance(err, ProviderError):
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="provider_error",
-            translation_placeholders={"type": err.type, "code": err.code or "-"},
-            retry_after=retry_after,
-        )
-    return UpdateFailed(
-        translation_domain=DOMAIN, translation_key="communication_error", retry_after=retry_after
-    )
-
-
-def _auth_failed() -> ConfigEntryAuthFailed:
-    return ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="authentication_failed")
-
-
-def _problem(err: ProviderError) -> Problem:
-    """The repair for an account or billing error, linking to where the provider explains it."""
-    details = err.details
-    url = details.resolution_url or details.doc_url
-    if err.type == "BILLING":
-        return Problem("billing", err.code or "", {"code": err.code or "-"}, url)
-    return Problem(
-        ACCOUNT_ISSUES.get(err.code or "", OTHER_ACCOUNT_ISSUE),
-        placeholders={"code": err.code or "-", "url": url or ""},
-        learn_more_url=url,
-    )
+def _auth_failed(provider: Provider) -> ConfigEntryAuthFailed:
+    return translated(ConfigEntryAuthFailed, "authentication_failed", provider)

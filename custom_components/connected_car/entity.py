@@ -37,9 +37,9 @@ class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         vehicle = coordinator.vehicle
-        self._attr_unique_id = f"{vehicle.id}_{description.key}"
+        self._attr_unique_id = f"{coordinator.vehicle_key}:{description.key}"
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, vehicle.id)},
+            identifiers={(DOMAIN, coordinator.vehicle_key)},
             manufacturer=vehicle.make,
             model=f"{vehicle.model} ({vehicle.year})",
             name=f"{vehicle.make} {vehicle.model}",

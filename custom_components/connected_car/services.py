@@ -54,7 +54,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
 def _coordinator_for_device(hass: HomeAssistant, device_id: str) -> VehicleCoordinator:
     device = dr.async_get(hass).async_get(device_id)
     if device is not None:
-        vehicle_ids = {i[1] for i in device.identifiers if i[0] == DOMAIN}
+        vehicle_keys = {i[1] for i in device.identifiers if i[0] == DOMAIN}
         for entry_id in device.config_entries:
             entry: ConnectedCarConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
             if entry is None or entry.domain != DOMAIN:
@@ -63,8 +63,9 @@ def _coordinator_for_device(hass: HomeAssistant, device_id: str) -> VehicleCoord
                 raise ServiceValidationError(
                     translation_domain=DOMAIN, translation_key="entry_not_loaded"
                 )
-            for vehicle_id in vehicle_ids & entry.runtime_data.coordinators.keys():
-                return entry.runtime_data.coordinators[vehicle_id]
+            for coordinator in entry.runtime_data.coordinators.values():
+                if coordinator.vehicle_key in vehicle_keys:
+                    return coordinator
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="unknown_device",

@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any, NotRequired, TypedDict, cast
 
+from .api.client import VehicleClient
+from .api.errors import ErrorKind
 from .api.model import Feature, Snapshot, Vehicle
-from .api.smartcar import FEATURE_PERMISSIONS, SmartcarClient
 
 # Errors after which a feature is not worth asking for again: the car or the grant cannot give it.
-UNSUPPORTED_ERROR_TYPES = frozenset({"COMPATIBILITY", "PERMISSION", "RESOURCE_NOT_FOUND"})
+UNSUPPORTED_ERROR_KINDS = frozenset({ErrorKind.UNSUPPORTED, ErrorKind.PERMISSION})
 
 
 class VehicleRecord(TypedDict):
@@ -37,10 +38,12 @@ def vehicle_from_record(vehicle_id: str, record: VehicleRecord) -> Vehicle:
     )
 
 
-def permitted_features(record: VehicleRecord) -> list[Feature]:
+def permitted_features(client: VehicleClient, record: VehicleRecord) -> list[Feature]:
     """Features the grant allows reading for this car."""
     return [
-        f for f, permission in FEATURE_PERMISSIONS.items() if permission in record["permissions"]
+        f
+        for f, permission in client.feature_permissions.items()
+        if permission in record["permissions"]
     ]
 
 
@@ -53,12 +56,12 @@ def features_from_discovery(snapshot: Snapshot) -> list[str]:
     """Features a discovery read showed as available (errors like ASLEEP still count as supported)."""
     return sorted(
         {str(f) for f in snapshot.readings}
-        | {str(f) for f, err in snapshot.errors.items() if err.type not in UNSUPPORTED_ERROR_TYPES}
+        | {str(f) for f, err in snapshot.errors.items() if err.kind not in UNSUPPORTED_ERROR_KINDS}
     )
 
 
 async def async_fetch_records(
-    client: SmartcarClient, vehicle_ids: list[str], known: dict[str, Any]
+    client: VehicleClient, vehicle_ids: list[str], known: dict[str, Any]
 ) -> dict[str, VehicleRecord]:
     """Records for vehicle_ids, fetching identity and grant (concurrently) only for new cars."""
 
@@ -81,7 +84,7 @@ async def async_fetch_records(
 
 
 async def async_discover(
-    client: SmartcarClient, records: dict[str, VehicleRecord]
+    client: VehicleClient, records: dict[str, VehicleRecord]
 ) -> dict[str, Snapshot]:
     """Read every permitted feature of cars not yet discovered, and note which ones they support.
 
@@ -90,7 +93,7 @@ async def async_discover(
     new = [vehicle_id for vehicle_id, record in records.items() if "features" not in record]
     snapshots = await asyncio.gather(
         *(
-            client.async_read(vehicle_id, permitted_features(records[vehicle_id]))
+            client.async_read(vehicle_id, permitted_features(client, records[vehicle_id]))
             for vehicle_id in new
         )
     )

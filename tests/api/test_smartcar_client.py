@@ -59,6 +59,6 @@ async def test_error_with_odd_resolution_keeps_its_type(
     reply["status"] = 409
     reply["body"] = {"type": "VEHICLE_STATE", "code": "ASLEEP", "resolution": "later"}
     with pytest.raises(ProviderError) as raised:
-        await client.async_get_user_id()
+        await client.async_get_account_id()
     assert raised.value.code == "ASLEEP"
     assert raised.value.details.resolution_type is None

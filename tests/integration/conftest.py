@@ -57,7 +57,7 @@ async def credentials(hass: HomeAssistant) -> None:
     for component in ("application_credentials", "repairs", "diagnostics"):
         assert await async_setup_component(hass, component, {})
     await async_import_client_credential(
-        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), "Simulator app"
+        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET, "Smartcar simulator app")
     )
 
 

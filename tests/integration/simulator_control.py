@@ -25,13 +25,15 @@ class SimulatorControl:
             assert r.status < 300, await r.text()
             return await r.json() if r.content_type == "application/json" else None
 
-    async def vehicles(self) -> list[dict[str, Any]]:
-        """Every simulated car with its state."""
-        return await self._call("GET", "/vehicles")  # type: ignore[no-any-return]
+    async def vehicles(self, provider: str = "smartcar") -> list[dict[str, Any]]:
+        """Every simulated car of provider, with its state."""
+        cars: list[dict[str, Any]] = await self._call("GET", "/vehicles")
+        return [car for car in cars if car["provider"] == provider]
 
-    async def vehicle(self, make: str) -> dict[str, Any]:
+    async def vehicle(self, make: str, provider: str = "smartcar") -> dict[str, Any]:
         """The simulated car of make."""
-        return next(v for v in await self.vehicles() if v["make"].lower() == make.lower())
+        cars = await self.vehicles(provider)
+        return next(v for v in cars if v["make"].lower() == make.lower())
 
     async def patch(self, vehicle_id: str, **state: Any) -> dict[str, Any]:
         """Change a car's state."""
@@ -45,9 +47,12 @@ class SimulatorControl:
         """Stop failing requests."""
         await self._call("DELETE", "/errors")
 
-    async def stats(self) -> dict[str, Any]:
-        """Requests and billable calls per car."""
-        return await self._call("GET", "/stats")  # type: ignore[no-any-return]
+    async def stats(self, provider: str = "smartcar") -> dict[str, Any]:
+        """Requests and billable calls per car of provider, and the totals of every provider."""
+        stats: dict[str, Any] = await self._call("GET", "/stats")
+        ids = {car["id"] for car in await self.vehicles(provider)}
+        stats["vehicles"] = {key: value for key, value in stats["vehicles"].items() if key in ids}
+        return stats
 
     async def reset_stats(self) -> None:
         """Start counting from zero."""

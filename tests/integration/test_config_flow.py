@@ -1,8 +1,13 @@
 """The config flow: Connect, its errors, one entry per account, reauth, reconfigure and options."""
 
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
+    SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlowResult,
@@ -11,6 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
 
 from custom_components.connected_car.const import (
     CONF_MODE,
@@ -205,3 +211,47 @@ async def test_options_set_the_monthly_budget(
     for coordinator in entry.runtime_data.coordinators.values():
         assert coordinator.update_interval is not None
         assert coordinator.update_interval < before[coordinator.vehicle.id]
+
+
+async def test_an_unknown_connect_error_aborts_with_it(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, sim: SimulatorControl
+) -> None:
+    """An error Connect may add later still ends the flow, naming the error."""
+    result = await start_flow(hass)
+    state = URL(result["url"]).query["state"]
+    client = await hass_client_no_auth()
+    callback = await client.get(
+        f"/auth/external/callback?error=new_error&error_description=New&state={state}"
+    )
+    assert callback.status == 200
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "user_rejected_authorize"
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_several_credentials_of_the_provider_are_offered(hass: HomeAssistant) -> None:
+    """With two Smartcar applications the user picks one; its client id goes to Connect."""
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential("second-client-id", "secret", "Smartcar second app"),
+        "smartcar:second-client-id",
+    )
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "smartcar"}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_MODE: "live"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pick_implementation"
+    offered = result["data_schema"].schema["implementation"].container  # type: ignore[union-attr]
+    assert sorted(offered.values()) == ["Smartcar second app", "Smartcar simulator app"]
+
+    second = next(key for key, name in offered.items() if name == "Smartcar second app")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"implementation": second}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert URL(result["url"]).query["client_id"] == "second-client-id"

@@ -7,9 +7,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
 
-from custom_components.connected_car.api.errors import ErrorDetails, ProviderError
+from custom_components.connected_car.api.errors import ErrorKind
+from custom_components.connected_car.api.smartcar import ERROR_KINDS, error_kind
 from custom_components.connected_car.const import DOMAIN
-from custom_components.connected_car.errors import BEHAVIOURS, Behaviour, behaviour_of
 from simulator.smartcar.errors import CATALOGUE
 
 from .conftest import SetupIntegration
@@ -103,7 +103,7 @@ async def test_every_error_of_a_poll(
 
     assert reauth_started(hass) is want.reauth
     ours = {
-        issue_id.removeprefix(f"{ford['id']}_")
+        issue_id.removeprefix(f"smartcar_{ford['id']}_")
         for (domain, issue_id) in issue_registry.issues
         if domain == DOMAIN
     }
@@ -123,15 +123,13 @@ async def test_every_error_of_a_poll(
 @pytest.mark.parametrize(("error_type", "code"), sorted(CATALOGUE, key=str))
 def test_the_table_covers_every_error(error_type: str, code: str | None) -> None:
     """Every error Smartcar documents has a row, exact or for its type."""
-    assert (error_type, code) in BEHAVIOURS or (error_type, None) in BEHAVIOURS
-    error = ProviderError(ErrorDetails(provider="smartcar", type=error_type, code=code))
-    assert isinstance(behaviour_of(error), Behaviour)
+    assert (error_type, code) in ERROR_KINDS or (error_type, None) in ERROR_KINDS
+    assert isinstance(error_kind(error_type, code), ErrorKind)
 
 
 def test_unknown_errors_are_retried() -> None:
-    """An error type Smartcar adds later is retried, not crashed on."""
-    error = ProviderError(ErrorDetails(provider="smartcar", type="NEW_TYPE", code="X"))
-    assert behaviour_of(error) is Behaviour.RETRY
+    """An error type Smartcar adds later is transient, not crashed on."""
+    assert error_kind("NEW_TYPE", "X") is ErrorKind.TRANSIENT
 
 
 @dataclass(frozen=True)
@@ -183,7 +181,9 @@ async def test_error_on_one_path(
     assert odometer is not None
     assert (odometer.state != STATE_UNAVAILABLE) is want.odometer_available
     assert reauth_started(hass) is want.reauth
-    issues = {i.removeprefix(f"{ford['id']}_") for (d, i) in issue_registry.issues if d == DOMAIN}
+    issues = {
+        i.removeprefix(f"smartcar_{ford['id']}_") for (d, i) in issue_registry.issues if d == DOMAIN
+    }
     assert issues == ({want.issue} if want.issue else set())
     if not want.reauth:
         tire = hass.states.get("sensor.ford_f_150_tire_pressure_front_left")

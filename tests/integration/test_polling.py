@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.connected_car.coordinator import polling_interval
+from custom_components.connected_car.schedule import MonthlyCallBudget
 
 from .conftest import SetupIntegration
 from .simulator_control import SimulatorControl
@@ -102,15 +102,15 @@ async def test_polling_interval_fits_the_monthly_budget(
     entry = await setup_integration()
     for coordinator in entry.runtime_data.coordinators.values():
         calls_per_poll = len(coordinator.polled_features)
-        assert coordinator.update_interval == polling_interval(calls_per_poll, 500)
+        assert coordinator.update_interval == MonthlyCallBudget(500).interval(calls_per_poll)
         polls_per_month = timedelta(days=31) / coordinator.update_interval
         assert polls_per_month * calls_per_poll <= 450.001
 
 
 def test_polling_interval_never_below_five_minutes() -> None:
     """A big budget does not turn polling into hammering."""
-    assert polling_interval(1, 1_000_000) == timedelta(minutes=5)
-    assert polling_interval(0, 500) > timedelta(hours=1)
+    assert MonthlyCallBudget(1_000_000).interval(1) == timedelta(minutes=5)
+    assert MonthlyCallBudget(500).interval(0) > timedelta(hours=1)
 
 
 async def test_scheduled_poll_updates_states(

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.connected_car.const import CONF_VEHICLES, DOMAIN
 from custom_components.connected_car.coordinator import VehicleCoordinator
-from custom_components.connected_car.errors import next_month
+from custom_components.connected_car.schedule import next_month
 
 from .conftest import SetupIntegration
 from .helpers import reauth_started, state_of
@@ -80,10 +80,17 @@ async def test_missing_permission_on_one_path(
 
     assert state_of(hass, "device_tracker.ford_f_150_location") == STATE_UNAVAILABLE
     assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
-    issue = issue_registry.async_get_issue(DOMAIN, f"{ford_id}_missing_permission_read_location")
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"smartcar_{ford_id}_missing_permission_read_location"
+    )
     assert issue is not None
     assert issue.translation_key == "missing_permission"
-    assert issue.translation_placeholders == {"car": "Ford F-150", "permission": "read_location"}
+    assert issue.translation_placeholders == {
+        "car": "Ford F-150",
+        "permission": "read_location",
+        "provider": "Smartcar",
+        "url": "https://smartcar.com/docs/errors/api-errors/permission-errors",
+    }
     assert issue.is_fixable
     assert not reauth_started(hass)
 
@@ -95,7 +102,12 @@ async def test_missing_permission_on_one_path(
     client = await hass_client()
     flow = await fix(client, issue.issue_id)
     assert flow["step_id"] == "confirm"
-    assert flow["description_placeholders"] == {"car": "Ford F-150"}
+    assert flow["description_placeholders"] == {
+        "car": "Ford F-150",
+        "permission": "read_location",
+        "provider": "Smartcar",
+        "url": "https://smartcar.com/docs/errors/api-errors/permission-errors",
+    }
     result = await submit(client, flow["flow_id"])
     assert result["type"] == "create_entry"
     await hass.async_block_till_done()
@@ -116,7 +128,7 @@ async def test_account_repair_rechecks_before_closing(
     )
     await coordinator.async_refresh()
 
-    issue_id = f"{ford_id}_subscription"
+    issue_id = f"smartcar_{ford_id}_subscription"
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "subscription"
@@ -127,9 +139,18 @@ async def test_account_repair_rechecks_before_closing(
 
     client = await hass_client()
     flow = await fix(client, issue_id)
+    assert flow["step_id"] == "confirm"
+    placeholders = {
+        "car": "Ford F-150",
+        "code": "SUBSCRIPTION",
+        "provider": "Smartcar",
+        "url": issue.learn_more_url,
+    }
+    assert flow["description_placeholders"] == placeholders
     result = await submit(client, flow["flow_id"])
     assert result["type"] == "form"
     assert result["errors"] == {"base": "still_there"}
+    assert result["description_placeholders"] == placeholders
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
 
     await sim.clear_errors()
@@ -157,16 +178,59 @@ async def test_authentication_failed_repair_starts_reauth(
     )
     await coordinator.async_refresh()
     assert not reauth_started(hass)
-    issue = issue_registry.async_get_issue(DOMAIN, f"{ford_id}_authentication_failed")
+    issue = issue_registry.async_get_issue(DOMAIN, f"smartcar_{ford_id}_authentication_failed")
     assert issue is not None
     assert issue.learn_more_url is not None
     assert "reauthenticate" in issue.learn_more_url
 
     client = await hass_client()
     flow = await fix(client, issue.issue_id)
+    assert flow["step_id"] == "confirm"
+    assert flow["description_placeholders"] == {
+        "car": "Ford F-150",
+        "code": "AUTHENTICATION_FAILED",
+        "provider": "Smartcar",
+        "url": issue.learn_more_url,
+    }
     await submit(client, flow["flow_id"])
     await hass.async_block_till_done()
     assert reauth_started(hass)
+
+
+@pytest.mark.parametrize("data", [None, {"fix": "unknown"}, {"fix": "reauth"}])
+async def test_issue_with_unknown_data_gets_a_plain_confirmation(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    issue_registry: ir.IssueRegistry,
+    setup_integration: SetupIntegration,
+    data: dict[str, Any] | None,
+) -> None:
+    """A fixable issue whose data this version does not know: confirming just closes it."""
+    await setup_integration()
+    placeholders = {
+        "car": "Ford F-150",
+        "code": "PLAN",
+        "provider": "Smartcar",
+        "url": "https://smartcar.com/pricing",
+    }
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        "odd_issue",
+        is_fixable=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="billing",
+        translation_placeholders=placeholders,
+        data=data,
+    )
+
+    client = await hass_client()
+    flow = await fix(client, "odd_issue")
+    assert flow["step_id"] == "confirm"
+    assert flow["description_placeholders"] == placeholders
+    result = await submit(client, flow["flow_id"])
+    assert result["type"] == "create_entry"
+    assert issue_registry.async_get_issue(DOMAIN, "odd_issue") is None
 
 
 async def test_dead_refresh_token_starts_reauth(
@@ -260,17 +324,17 @@ async def test_lasting_rate_limit_gets_a_repair(
     )
     await coordinator.async_refresh()
     await pass_time(hass, freezer, 30 * 60)
-    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_rate_limited") is None
+    assert issue_registry.async_get_issue(DOMAIN, f"smartcar_{ford_id}_rate_limited") is None
 
     await pass_time(hass, freezer, 45 * 60)
-    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_rate_limited") is not None
+    assert issue_registry.async_get_issue(DOMAIN, f"smartcar_{ford_id}_rate_limited") is not None
     assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
     assert not reauth_started(hass)
 
     await sim.clear_errors()
     await pass_time(hass, freezer, 11 * 60)
     assert coordinator.last_update_success
-    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_rate_limited") is None
+    assert issue_registry.async_get_issue(DOMAIN, f"smartcar_{ford_id}_rate_limited") is None
 
 
 async def test_used_up_budget_pauses_until_it_renews(
@@ -288,7 +352,7 @@ async def test_used_up_budget_pauses_until_it_renews(
     )
     await coordinator.async_refresh()
 
-    issue = issue_registry.async_get_issue(DOMAIN, f"{ford_id}_budget_used_up")
+    issue = issue_registry.async_get_issue(DOMAIN, f"smartcar_{ford_id}_budget_used_up")
     assert issue is not None
     renews = next_month(dt_util.utcnow())
     assert issue.translation_placeholders is not None
@@ -303,7 +367,7 @@ async def test_used_up_budget_pauses_until_it_renews(
     freezer.move_to(renews + timedelta(minutes=1))
     await coordinator.async_refresh()
     assert await requests_of(sim, ford_id) == 1
-    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_budget_used_up") is None
+    assert issue_registry.async_get_issue(DOMAIN, f"smartcar_{ford_id}_budget_used_up") is None
 
 
 async def test_asleep_car_keeps_its_values_and_logs_once(
@@ -467,19 +531,24 @@ async def test_virtual_key_blocks_commands_only(
             "switch", "turn_on", {"entity_id": "switch.volkswagen_id_4_charging"}, blocking=True
         )
     assert raised.value.translation_key == "virtual_key_required"
-    issue = issue_registry.async_get_issue(DOMAIN, f"{vw['id']}_virtual_key_required")
+    issue = issue_registry.async_get_issue(DOMAIN, f"smartcar_{vw['id']}_virtual_key_required")
     assert issue is not None
     assert not issue.is_fixable
     assert issue.learn_more_url == "https://www.tesla.com/_ak/smartcar.com"
 
     await coordinator.async_refresh()
     assert coordinator.last_update_success
-    assert issue_registry.async_get_issue(DOMAIN, f"{vw['id']}_virtual_key_required") is not None
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"smartcar_{vw['id']}_virtual_key_required")
+        is not None
+    )
 
     await hass.services.async_call(
         "switch", "turn_on", {"entity_id": "switch.volkswagen_id_4_charging"}, blocking=True
     )
-    assert issue_registry.async_get_issue(DOMAIN, f"{vw['id']}_virtual_key_required") is None
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"smartcar_{vw['id']}_virtual_key_required") is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -546,7 +615,7 @@ async def test_removing_the_entry_removes_its_repairs(
         vehicle_id=ford_id, path="/batch", type="CONNECTED_SERVICES_ACCOUNT", code="SUBSCRIPTION"
     )
     await coordinator.async_refresh()
-    assert issue_registry.async_get_issue(DOMAIN, f"{ford_id}_subscription") is not None
+    assert issue_registry.async_get_issue(DOMAIN, f"smartcar_{ford_id}_subscription") is not None
 
     await hass.config_entries.async_remove(coordinator.config_entry.entry_id)
     await hass.async_block_till_done()

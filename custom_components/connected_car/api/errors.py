@@ -1,12 +1,54 @@
-"""Errors raised by the provider clients."""
+"""Errors raised by the provider clients, with a provider-neutral kind beside the provider's own words."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum, auto
+
+
+class ErrorKind(StrEnum):
+    """What an error means, whichever provider raised it."""
+
+    AUTHENTICATION = auto()  # the account's tokens are refused: the user must log in again
+    ACCOUNT_ACTION = auto()  # the owner must act in the maker's account or app
+    VIRTUAL_KEY = auto()  # commands need the maker's virtual key; reads keep working
+    PERMISSION = auto()  # the grant lacks a permission for this data or command
+    RATE_LIMITED = auto()  # too many requests for now: wait as long as the provider says
+    QUOTA_EXHAUSTED = auto()  # the call quota of the period is spent: wait until it renews
+    BILLING = auto()  # the provider account's plan
+    UNREACHABLE = auto()  # the car is asleep or offline: its last values stand
+    UNSUPPORTED = auto()  # the car or the provider cannot give this data or do this
+    REFUSED = auto()  # the car refused a command in its current state
+    TRANSIENT = auto()  # provider or network trouble: try again later
+
+
+# Why a car refused a command, in neutral words; each provider maps its own codes onto these.
+REFUSAL_REASONS = frozenset(
+    {
+        "asleep",
+        "charge_fault",
+        "charging_in_progress",
+        "charging_plug_connected",
+        "charging_plug_not_connected",
+        "door_open",
+        "fully_charged",
+        "hood_open",
+        "ignition_on",
+        "in_motion",
+        "low_battery",
+        "not_charging",
+        "remote_access_disabled",
+        "trunk_open",
+        "unreachable",
+        "vehicle_offline_for_service",
+    }
+)
 
 
 class ApiError(Exception):
     """Base class of every error a provider client raises."""
+
+    kind = ErrorKind.TRANSIENT
 
 
 class CommunicationError(ApiError):
@@ -15,12 +57,14 @@ class CommunicationError(ApiError):
 
 @dataclass(frozen=True, kw_only=True)
 class ErrorDetails:
-    """What a provider said about a failed request, kept as the provider said it."""
+    """What a provider said about a failed request, kept as the provider said it, and its kind."""
 
     provider: str
+    kind: ErrorKind
     type: str
     code: str | None = None
     status: int | None = None
+    reason: str | None = None  # one of REFUSAL_REASONS, for a refused command
     description: str | None = None
     resolution_type: str | None = None
     resolution_url: str | None = None
@@ -37,6 +81,11 @@ class ProviderError(ApiError):
         """Keep the provider's details; the message names type and code only, never secrets."""
         self.details = details
         super().__init__(f"{details.provider} {details.type}:{details.code} ({details.status})")
+
+    @property
+    def kind(self) -> ErrorKind:  # type: ignore[override]
+        """What the error means."""
+        return self.details.kind
 
     @property
     def type(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from .errors import CommunicationError, ErrorDetails, ProviderError
+from .errors import REFUSAL_REASONS, CommunicationError, ErrorDetails, ErrorKind, ProviderError
 from .model import (
     Battery,
     BatteryCapacity,
@@ -107,6 +107,26 @@ DEFAULT_SCOPE: tuple[str, ...] = (
 )
 PATH_FEATURES = {path: feature for feature, path in FEATURE_PATHS.items()}
 OPENING_STATUSES = frozenset({"OPEN", "CLOSED", "LOCKED", "UNLOCKED"})
+# (type, code) -> what the error means; (type, None) covers the type's other codes. Unknown types
+# are transient.
+ERROR_KINDS: dict[tuple[str, str | None], ErrorKind] = {
+    ("AUTHENTICATION", None): ErrorKind.AUTHENTICATION,
+    ("CONNECTED_SERVICES_ACCOUNT", None): ErrorKind.ACCOUNT_ACTION,
+    ("CONNECTED_SERVICES_ACCOUNT", "VIRTUAL_KEY_REQUIRED"): ErrorKind.VIRTUAL_KEY,
+    ("PERMISSION", None): ErrorKind.PERMISSION,
+    ("RATE_LIMIT", None): ErrorKind.RATE_LIMITED,
+    ("BILLING", None): ErrorKind.BILLING,
+    ("BILLING", "VEHICLE_REQUEST_LIMIT"): ErrorKind.QUOTA_EXHAUSTED,
+    ("VEHICLE_STATE", None): ErrorKind.REFUSED,
+    ("VEHICLE_STATE", "ASLEEP"): ErrorKind.UNREACHABLE,
+    ("VEHICLE_STATE", "UNREACHABLE"): ErrorKind.UNREACHABLE,
+    ("VEHICLE_STATE", "VEHICLE_OFFLINE_FOR_SERVICE"): ErrorKind.UNREACHABLE,
+    ("VALIDATION", None): ErrorKind.REFUSED,
+    ("COMPATIBILITY", None): ErrorKind.UNSUPPORTED,
+    ("RESOURCE_NOT_FOUND", None): ErrorKind.UNSUPPORTED,
+    ("UPSTREAM", None): ErrorKind.TRANSIENT,
+    ("SERVER", None): ErrorKind.TRANSIENT,
+}
 CONNECT_ERRORS = (
     "access_denied",
     "configuration_error",
@@ -117,8 +137,24 @@ CONNECT_ERRORS = (
 )
 
 
+def error_kind(error_type: str, code: str | None) -> ErrorKind:
+    """What Smartcar's (type, code) means."""
+    return ERROR_KINDS.get(
+        (error_type, code), ERROR_KINDS.get((error_type, None), ErrorKind.TRANSIENT)
+    )
+
+
+def refusal_reason(error_type: str, code: str | None) -> str | None:
+    """The neutral reason of a VEHICLE_STATE refusal, where it has one."""
+    reason = (code or "").lower()
+    return reason if error_type == "VEHICLE_STATE" and reason in REFUSAL_REASONS else None
+
+
 class SmartcarClient:
     """Smartcar Vehicle API v2.0 over an injected aiohttp session."""
+
+    feature_permissions: Mapping[Feature, str] = FEATURE_PERMISSIONS
+    command_permissions: Mapping[Command, str] = COMMAND_PERMISSIONS
 
     def __init__(
         self,
@@ -131,7 +167,7 @@ class SmartcarClient:
         self._access_token = access_token
         self._base = f"{(origins or SmartcarOrigins()).api}/{API_VERSION}"
 
-    async def async_get_user_id(self) -> str:
+    async def async_get_account_id(self) -> str:
         """The Smartcar user id: stable for one account, so it identifies the config entry."""
         body = await self._request("GET", "/user")
         with _expected_shape():
@@ -277,11 +313,14 @@ def _provider_error(body: Any, status: int, headers: Mapping[str, str]) -> Provi
         return _malformed(status, headers)
     resolution = body.get("resolution")
     resolution = resolution if isinstance(resolution, dict) else {}
+    error_type, code = str(body["type"]), body.get("code")
     return ProviderError(
         ErrorDetails(
             provider=PROVIDER,
-            type=str(body["type"]),
-            code=body.get("code"),
+            kind=error_kind(error_type, code),
+            type=error_type,
+            code=code,
+            reason=refusal_reason(error_type, code),
             status=int(body.get("statusCode") or status),
             description=body.get("description"),
             resolution_type=resolution.get("type"),
@@ -299,6 +338,7 @@ def _malformed(status: int, headers: Mapping[str, str]) -> ProviderError:
     return ProviderError(
         ErrorDetails(
             provider=PROVIDER,
+            kind=error_kind(error_type, None),
             type=error_type,
             code="MALFORMED_RESPONSE",
             status=status,

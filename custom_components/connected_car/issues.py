@@ -1,0 +1,144 @@
+"""Repair issues of a car: raised while its problem lasts, cleared when it is solved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .api.model import Vehicle
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
+
+    from .providers.base import Provider
+
+
+class Fix(StrEnum):
+    """What the fix flow of an issue does."""
+
+    REAUTH = "reauth"  # connect the account again
+    RECHECK = "recheck"  # poll the car and close only when the problem is gone
+
+
+# The issue of an account problem the provider names in no other way.
+OTHER_ACCOUNT_ISSUE = "account_problem"
+# Issue translation key -> its fix; keys not listed have no fix flow (they clear by themselves).
+FIXES: dict[str, Fix] = {
+    "authentication_failed": Fix.REAUTH,
+    "permission_revoked": Fix.REAUTH,
+    "missing_permission": Fix.REAUTH,
+    "account_issue": Fix.RECHECK,
+    "no_vehicles": Fix.RECHECK,
+    "subscription": Fix.RECHECK,
+    "vehicle_missing": Fix.RECHECK,
+    OTHER_ACCOUNT_ISSUE: Fix.RECHECK,
+    "billing": Fix.RECHECK,
+}
+# Issues that commands raise and clear; polls never see these problems.
+COMMAND_ISSUES = frozenset({"virtual_key_required"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem of one car that the owner should know about."""
+
+    key: str  # the issue's translation key
+    detail: str = ""  # tells apart problems of one key, e.g. the missing permission
+    placeholders: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    learn_more_url: str | None = field(default=None, compare=False, hash=False)
+
+
+class CarIssues:
+    """The repair issues of one car: present while its problem lasts, gone when it is solved."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, provider: Provider, vehicle: Vehicle
+    ) -> None:
+        """Pick up the issues an earlier run left for this car."""
+        self._hass = hass
+        self._entry = entry
+        self._provider = provider
+        self._vehicle = vehicle
+        self._prefix = f"{provider.key}_{vehicle.id}_"
+        self._open = {
+            issue_id
+            for domain, issue_id in ir.async_get(hass).issues
+            if domain == DOMAIN and issue_id.startswith(self._prefix)
+        }
+
+    def issue_id(self, problem: Problem) -> str:
+        """The id of problem's issue: provider, car, key and detail."""
+        return self._prefix + "_".join(filter(None, (problem.key, problem.detail.lower())))
+
+    @callback
+    def async_raise(self, problem: Problem) -> None:
+        """Show problem as a repair issue (again), with a link to what the provider says of it."""
+        issue_id = self.issue_id(problem)
+        fix = FIXES.get(problem.key)
+        url = problem.learn_more_url or self._provider.help_url(problem.key)
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=fix is not None,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=problem.key,
+            translation_placeholders={
+                **problem.placeholders,
+                "car": f"{self._vehicle.make} {self._vehicle.model}",
+                "provider": self._provider.name,
+                "url": url,
+            },
+            learn_more_url=url,
+            data={"entry_id": self._entry.entry_id, "vehicle_id": self._vehicle.id, "fix": fix},
+        )
+        self._open.add(issue_id)
+
+    @callback
+    def async_sync(self, problems: Iterable[Problem]) -> None:
+        """After a poll that saw the car's whole state: show problems, drop the solved ones."""
+        current = {self.issue_id(problem) for problem in problems}
+        for problem in problems:
+            self.async_raise(problem)
+        for issue_id in self._open - current:
+            if not self._is_command_issue(issue_id):
+                self._delete(issue_id)
+
+    @callback
+    def async_resolve(self, key: str) -> None:
+        """The problem of key is solved, e.g. a command went through."""
+        self._delete(self.issue_id(Problem(key)))
+
+    def is_open(self, problem: Problem) -> bool:
+        """Whether problem's issue is shown."""
+        return self.issue_id(problem) in self._open
+
+    def _is_command_issue(self, issue_id: str) -> bool:
+        return any(issue_id == f"{self._prefix}{key}" for key in COMMAND_ISSUES)
+
+    def _delete(self, issue_id: str) -> None:
+        if issue_id in self._open:
+            self._open.discard(issue_id)
+            ir.async_delete_issue(self._hass, DOMAIN, issue_id)
+
+
+@callback
+def async_delete_entry_issues(
+    hass: HomeAssistant, entry_id: str, keep_vehicles: Iterable[str] = ()
+) -> None:
+    """Delete the issues of an entry's cars, but for the cars in keep_vehicles."""
+    keep = set(keep_vehicles)
+    for (domain, issue_id), issue in list(ir.async_get(hass).issues.items()):
+        data = issue.data or {}
+        if (
+            domain == DOMAIN
+            and data.get("entry_id") == entry_id
+            and data.get("vehicle_id") not in keep
+        ):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)

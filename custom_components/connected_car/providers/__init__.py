@@ -1,0 +1,30 @@
+"""The providers: the only place that lists them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.application_credentials import ClientCredential
+
+from ..const import CONF_PROVIDER
+from .base import Provider
+from .smartcar import SmartcarProvider
+
+# In the order of the provider menu.
+PROVIDERS: dict[str, Provider] = {provider.key: provider for provider in (SmartcarProvider(),)}
+# Credentials from before there were other providers are Smartcar's.
+DEFAULT_PROVIDER = PROVIDERS[SmartcarProvider.key]
+
+
+def provider_of(entry_data: Mapping[str, Any]) -> Provider:
+    """The provider of a config entry."""
+    return PROVIDERS[entry_data[CONF_PROVIDER]]
+
+
+def provider_of_credential(auth_domain: str, credential: ClientCredential) -> Provider:
+    """The provider an application credential belongs to: the one that claims it, else Smartcar."""
+    return next(
+        (p for p in PROVIDERS.values() if p.owns_credential(auth_domain, credential)),
+        DEFAULT_PROVIDER,
+    )

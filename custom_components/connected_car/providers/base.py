@@ -1,0 +1,79 @@
+"""What a provider brings: its login, its client, its price of polling and the meaning of its errors."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+from homeassistant.components.application_credentials import ClientCredential
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2Implementation
+import probatio as vol
+
+from ..api.client import VehicleClient
+from ..api.errors import ProviderError
+from ..issues import OTHER_ACCOUNT_ISSUE
+from ..schedule import CostModel
+
+type AccessToken = Callable[[], Awaitable[str]]
+
+
+class Provider(ABC):
+    """One maker's cloud (or an aggregator's) as Connected Car uses it."""
+
+    key: str  # stored in entries and ids; never changes
+    name: str  # what users call it
+    dashboard_url: str  # where its developers create the OAuth application
+    docs_url: str  # its guide to errors, where a repair has no better link
+    # Errors its login may send the user back with, each with its own abort reason.
+    authorize_errors: tuple[str, ...] = ("access_denied",)
+
+    def connect_schema(self, entry_data: Mapping[str, Any]) -> vol.Schema | None:
+        """The form asked before logging in (defaults from entry_data), or None for no form."""
+        return None
+
+    def authorize_data(self, entry_data: Mapping[str, Any]) -> dict[str, Any]:
+        """Extra query parameters of the authorize request, from what the connect form stored."""
+        return {}
+
+    def owns_credential(self, auth_domain: str, credential: ClientCredential) -> bool:
+        """Whether an application credential is this provider's, by its id or its name."""
+        name = (credential.name or "").casefold()
+        return auth_domain.startswith(f"{self.key}:") or self.name.casefold() in name
+
+    @abstractmethod
+    def auth_implementation(
+        self, hass: HomeAssistant, auth_domain: str, credential: ClientCredential
+    ) -> AbstractOAuth2Implementation:
+        """The OAuth2 implementation for one of this provider's application credentials."""
+
+    @abstractmethod
+    def create_client(
+        self,
+        session: aiohttp.ClientSession,
+        access_token: AccessToken,
+        entry_data: Mapping[str, Any],
+    ) -> VehicleClient:
+        """The client of one account."""
+
+    @abstractmethod
+    def cost_model(self, options: Mapping[str, Any]) -> CostModel:
+        """The price of polling, as the entry's options set it."""
+
+    def options_schema(self, options: Mapping[str, Any]) -> dict[Any, Any]:
+        """The fields of the options form, with the current options as defaults."""
+        return {}
+
+    def options_from_form(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """The options to store from what the options form returned."""
+        return dict(user_input)
+
+    def account_issue(self, err: ProviderError) -> str:
+        """The repair issue key of an account problem."""
+        return OTHER_ACCOUNT_ISSUE
+
+    def help_url(self, issue_key: str) -> str:
+        """Where the provider explains the problem of a repair issue that carries no link."""
+        return self.docs_url

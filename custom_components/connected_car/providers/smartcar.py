@@ -1,0 +1,168 @@
+"""Smartcar: one API for dozens of brands, every value read billed per car and month."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import os
+from typing import Any, cast, override
+
+import aiohttp
+from homeassistant.components.application_credentials import (
+    AuthImplementation,
+    AuthorizationServer,
+    ClientCredential,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+)
+import probatio as vol
+
+from ..api.client import VehicleClient
+from ..api.errors import ProviderError
+from ..api.smartcar import CONNECT_ERRORS, DEFAULT_SCOPE, SmartcarClient, SmartcarOrigins
+from ..const import CONF_MODE, CONF_MONTHLY_BUDGET, SIMULATOR_URL_ENV
+from ..issues import OTHER_ACCOUNT_ISSUE
+from ..schedule import MonthlyCallBudget
+from .base import AccessToken, Provider
+
+CONNECT_MODES = ("live", "simulated")
+# Smartcar's free plan allows 500 billable calls a month per car.
+DEFAULT_MONTHLY_BUDGET = 500
+MIN_MONTHLY_BUDGET = 100
+MAX_MONTHLY_BUDGET = 1_000_000
+
+# CONNECTED_SERVICES_ACCOUNT code -> repair issue key.
+ACCOUNT_ISSUES: dict[str, str] = {
+    "ACCOUNT_ISSUE": "account_issue",
+    "AUTHENTICATION_FAILED": "authentication_failed",
+    "NO_VEHICLES": "no_vehicles",
+    "PERMISSION": "permission_revoked",
+    "SUBSCRIPTION": "subscription",
+    "VEHICLE_MISSING": "vehicle_missing",
+    "VIRTUAL_KEY_REQUIRED": "virtual_key_required",
+}
+
+
+# Repair issue key -> Smartcar's guide to the errors behind it, for an error that carries no link.
+GUIDES: dict[str, str] = {
+    "billing": "https://smartcar.com/docs/errors/api-errors/billing-errors",
+    "budget_used_up": "https://smartcar.com/docs/errors/api-errors/billing-errors",
+    "missing_permission": "https://smartcar.com/docs/errors/api-errors/permission-errors",
+    "rate_limited": "https://smartcar.com/docs/errors/api-errors/rate-limit-errors",
+}
+
+
+def smartcar_origins() -> SmartcarOrigins:
+    """Smartcar's origins: its cloud, or the simulator when CONNECTED_CAR_SIMULATOR_URL is set."""
+    if simulator_url := os.environ.get(SIMULATOR_URL_ENV):
+        return SmartcarOrigins.simulator(simulator_url)
+    return SmartcarOrigins()
+
+
+class SmartcarProvider(Provider):
+    """Smartcar Connect and the Vehicle API v2.0."""
+
+    key = "smartcar"
+    name = "Smartcar"
+    dashboard_url = "https://dashboard.smartcar.com/"
+    docs_url = "https://smartcar.com/docs/errors/api-errors/connected-services-account-errors"
+    authorize_errors = CONNECT_ERRORS
+
+    @override
+    def connect_schema(self, entry_data: Mapping[str, Any]) -> vol.Schema:
+        """Connect's mode: the owner's real cars, or Smartcar's simulated ones."""
+        return vol.Schema(
+            {
+                vol.Required(CONF_MODE, default=entry_data.get(CONF_MODE, "live")): SelectSelector(
+                    SelectSelectorConfig(options=list(CONNECT_MODES), translation_key=CONF_MODE)
+                )
+            }
+        )
+
+    @override
+    def authorize_data(self, entry_data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"mode": entry_data.get(CONF_MODE, "live")}
+
+    @override
+    def auth_implementation(
+        self, hass: HomeAssistant, auth_domain: str, credential: ClientCredential
+    ) -> SmartcarOAuth2Implementation:
+        origins = smartcar_origins()
+        return SmartcarOAuth2Implementation(
+            hass,
+            auth_domain,
+            credential,
+            AuthorizationServer(authorize_url=origins.authorize_url, token_url=origins.token_url),
+        )
+
+    @override
+    def create_client(
+        self,
+        session: aiohttp.ClientSession,
+        access_token: AccessToken,
+        entry_data: Mapping[str, Any],
+    ) -> VehicleClient:
+        return SmartcarClient(session, access_token, smartcar_origins())
+
+    @override
+    def cost_model(self, options: Mapping[str, Any]) -> MonthlyCallBudget:
+        return MonthlyCallBudget(options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET))
+
+    @override
+    def options_schema(self, options: Mapping[str, Any]) -> dict[Any, Any]:
+        """The monthly call budget per car; the polling interval follows from it."""
+        budget = options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET)
+        return {
+            vol.Required(CONF_MONTHLY_BUDGET, default=budget): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_MONTHLY_BUDGET,
+                    max=MAX_MONTHLY_BUDGET,
+                    step=1,
+                    mode=NumberSelectorMode.BOX,
+                )
+            )
+        }
+
+    @override
+    def options_from_form(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        return {CONF_MONTHLY_BUDGET: int(user_input[CONF_MONTHLY_BUDGET])}
+
+    @override
+    def account_issue(self, err: ProviderError) -> str:
+        return ACCOUNT_ISSUES.get(err.code or "", OTHER_ACCOUNT_ISSUE)
+
+    @override
+    def help_url(self, issue_key: str) -> str:
+        return GUIDES.get(issue_key, self.docs_url)
+
+
+class SmartcarOAuth2Implementation(AuthImplementation):
+    """Smartcar Connect: asks for our scope and authenticates the client with HTTP Basic."""
+
+    provider_key = SmartcarProvider.key
+
+    @property
+    @override
+    def extra_authorize_data(self) -> dict[str, Any]:
+        """The permissions Connect asks the owner for."""
+        return {"scope": " ".join(DEFAULT_SCOPE)}
+
+    @override
+    async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
+        # Errors stay aiohttp errors: Home Assistant maps them onto its OAuth2 token errors.
+        session = async_get_clientsession(self.hass)
+        async with session.post(
+            self.token_url,
+            data=data,
+            headers={
+                "Authorization": aiohttp.encode_basic_auth(self.client_id, self.client_secret)
+            },
+        ) as response:
+            response.raise_for_status()
+            return cast(dict[str, Any], await response.json())
