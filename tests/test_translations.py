@@ -14,7 +14,7 @@ from custom_components.connected_car.api.errors import REFUSAL_REASONS
 from custom_components.connected_car.api.model import ChargingState
 from custom_components.connected_car.api.smartcar import CONNECT_ERRORS
 from custom_components.connected_car.binary_sensor import BINARY_SENSORS
-from custom_components.connected_car.button import REFRESH
+from custom_components.connected_car.button import COMMAND_BUTTONS, REFRESH
 from custom_components.connected_car.const import DOMAIN
 from custom_components.connected_car.device_tracker import LOCATION
 from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, Fix
@@ -28,7 +28,7 @@ STRINGS = json.loads((INTEGRATION / "strings.json").read_text())
 PLATFORMS = {
     "sensor": SENSORS,
     "binary_sensor": BINARY_SENSORS,
-    "button": (REFRESH,),
+    "button": (REFRESH, *COMMAND_BUTTONS),
     "device_tracker": (LOCATION,),
     "number": (CHARGE_LIMIT,),
     "switch": (CHARGING,),

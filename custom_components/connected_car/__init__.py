@@ -83,9 +83,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
 
     if records != known:
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_VEHICLES: records})
+    cars_on_app = sum(
+        len(other.data.get(CONF_VEHICLES, {}))
+        for other in hass.config_entries.async_entries(DOMAIN)
+        if other.data.get("auth_implementation") == entry.data.get("auth_implementation")
+    )
     coordinators = {
         vehicle_id: VehicleCoordinator(
-            hass, entry, provider=provider, client=client, vehicle_id=vehicle_id, record=record
+            hass,
+            entry,
+            provider=provider,
+            client=client,
+            vehicle_id=vehicle_id,
+            record=record,
+            cars_on_app=cars_on_app,
         )
         for vehicle_id, record in records.items()
     }

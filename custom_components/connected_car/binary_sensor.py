@@ -10,10 +10,11 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.model import Charge, ChargingState, Feature, Security
+from .api.model import Charge, ChargingState, Engine, Feature, Security, TireWarnings, Warnings
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
 from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
 
@@ -33,6 +34,22 @@ def _security(
     read: Callable[[Security], bool | None],
 ) -> Callable[[VehicleCoordinator], bool | None]:
     return lambda c: read(s) if (s := c.reading(Feature.SECURITY, Security)) else None
+
+
+def _tire_warning(wheel: str) -> Callable[[VehicleCoordinator], bool | None]:
+    def value(c: VehicleCoordinator) -> bool | None:
+        warnings = c.reading(Feature.TIRE_WARNINGS, TireWarnings)
+        return getattr(warnings, wheel) if warnings else None
+
+    return value
+
+
+def _warning(name: str) -> Callable[[VehicleCoordinator], bool | None]:
+    def value(c: VehicleCoordinator) -> bool | None:
+        warnings = c.reading(Feature.WARNINGS, Warnings)
+        return getattr(warnings, name) if warnings else None
+
+    return value
 
 
 def _charge(c: VehicleCoordinator) -> Charge | None:
@@ -80,8 +97,62 @@ BINARY_SENSORS: tuple[ConnectedCarBinarySensorDescription, ...] = (
         translation_key="charging_port",
         feature=Feature.SECURITY,
         only_with=Feature.CHARGE,
+        field="security.charging_port_open",
         device_class=BinarySensorDeviceClass.OPENING,
         value=_security(lambda s: s.charging_port_open),
+    ),
+    ConnectedCarBinarySensorDescription(
+        key="hood",
+        translation_key="hood",
+        feature=Feature.SECURITY,
+        field="security.hood_open",
+        device_class=BinarySensorDeviceClass.OPENING,
+        value=_security(lambda s: s.hood_open),
+    ),
+    ConnectedCarBinarySensorDescription(
+        key="sunroof",
+        translation_key="sunroof",
+        feature=Feature.SECURITY,
+        field="security.sunroof_open",
+        device_class=BinarySensorDeviceClass.WINDOW,
+        value=_security(lambda s: s.sunroof_open),
+    ),
+    ConnectedCarBinarySensorDescription(
+        key="engine",
+        translation_key="engine",
+        feature=Feature.ENGINE,
+        device_class=BinarySensorDeviceClass.RUNNING,
+        value=lambda c: e.running if (e := c.reading(Feature.ENGINE, Engine)) else None,
+    ),
+    *(
+        ConnectedCarBinarySensorDescription(
+            key=f"tire_warning_{wheel}",
+            translation_key=f"tire_warning_{wheel}",
+            feature=Feature.TIRE_WARNINGS,
+            device_class=BinarySensorDeviceClass.PROBLEM,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            value=_tire_warning(wheel),
+        )
+        for wheel in ("front_left", "front_right", "rear_left", "rear_right")
+    ),
+    *(
+        ConnectedCarBinarySensorDescription(
+            key=warning,
+            translation_key=warning,
+            feature=Feature.WARNINGS,
+            field=f"warnings.{warning}",
+            device_class=BinarySensorDeviceClass.PROBLEM,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            value=_warning(warning),
+        )
+        for warning in (
+            "service_due",
+            "washer_fluid_low",
+            "bulb_failure",
+            "brake_fluid_low",
+            "oil_level_low",
+            "coolant_level_low",
+        )
     ),
 )
 

@@ -1,4 +1,4 @@
-"""The refresh button: poll the car now (it costs the same billable calls as a scheduled poll)."""
+"""Buttons: poll the car now, and the commands that have no state to show (flash, honk, ...)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.model import Command
 from .const import DOMAIN
 from .coordinator import ConnectedCarConfigEntry
 from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
@@ -28,6 +29,19 @@ REFRESH = ConnectedCarButtonDescription(
     feature=None,
     entity_category=EntityCategory.DIAGNOSTIC,
 )
+COMMAND_BUTTONS: tuple[ConnectedCarButtonDescription, ...] = tuple(
+    ConnectedCarButtonDescription(
+        key=command, translation_key=command, feature=None, command=command
+    )
+    for command in (
+        Command.FLASH,
+        Command.HONK,
+        Command.START_CLIMATE,
+        Command.STOP_CLIMATE,
+        Command.START_ENGINE,
+        Command.STOP_ENGINE,
+    )
+)
 
 
 async def async_setup_entry(
@@ -35,9 +49,14 @@ async def async_setup_entry(
     entry: ConnectedCarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a refresh button for each car."""
+    """Add a refresh button for each car, and a button for each command it takes."""
     async_add_entities(
         ConnectedCarRefreshButton(c, REFRESH) for c in coordinators_with(entry, REFRESH)
+    )
+    async_add_entities(
+        ConnectedCarCommandButton(c, description)
+        for description in COMMAND_BUTTONS
+        for c in coordinators_with(entry, description)
     )
 
 
@@ -49,6 +68,17 @@ class ConnectedCarRefreshButton(ConnectedCarEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Poll the car now, unless the provider asked us to wait."""
         self.coordinator.raise_if_quiet()
-        await self.coordinator.async_refresh()
+        await self.coordinator.async_refresh_everything()
         if not self.coordinator.last_update_success:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="refresh_failed")
+
+
+class ConnectedCarCommandButton(ConnectedCarEntity, ButtonEntity):
+    """Sends its command to the car."""
+
+    entity_description: ConnectedCarButtonDescription
+
+    async def async_press(self) -> None:
+        """Send the command."""
+        assert self.entity_description.command is not None
+        await self.async_command(self.entity_description.command)

@@ -26,11 +26,16 @@ from homeassistant.util import dt as dt_util
 
 from .api.client import VehicleClient
 from .api.errors import ApiError, ErrorKind, ProviderError
-from .api.model import Command, Feature, Reading, Snapshot, Vehicle
+from .api.model import Charge, ChargingState, Command, Feature, Reading, Security, Snapshot, Vehicle
 from .const import CONF_VEHICLES, DOMAIN, LOGGER
 from .errors import command_error, translated, update_failed
 from .issues import CarIssues, Problem
-from .vehicles import VehicleRecord, supported_features, vehicle_from_record
+from .vehicles import (
+    VehicleRecord,
+    available_commands,
+    supported_features,
+    vehicle_from_record,
+)
 
 if TYPE_CHECKING:
     from .providers.base import Provider
@@ -66,17 +71,23 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         client: VehicleClient,
         vehicle_id: str,
         record: VehicleRecord,
+        cars_on_app: int = 1,
     ) -> None:
-        """Coordinate the car vehicle_id as described by its stored record."""
+        """Coordinate the car vehicle_id as described by its stored record.
+
+        cars_on_app counts the cars of every entry that share this one's application, whose
+        quota some providers set per application.
+        """
         self.client = client
         self.vehicle: Vehicle = vehicle_from_record(vehicle_id, record)
         # Identifies the car among every provider's: the root of its device and entity ids.
         self.vehicle_key = f"{provider.key}:{vehicle_id}"
         self.permissions = frozenset(record["permissions"])
+        self.commands = frozenset(available_commands(client, record))
         self.supported = set(supported_features(record))
         self.issues = CarIssues(hass, config_entry, provider, self.vehicle)
         self._provider = provider
-        self._cost = provider.cost_model(config_entry.options)
+        self._cost = provider.cost_model(config_entry.options, cars_on_app)
         # Sends nothing before this moment: a rate limit, or a used-up monthly budget.
         self.quiet_until: datetime | None = None
         self._quiet_reason = "rate_limited"
@@ -85,12 +96,14 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._failures = 0
         self._rate_limited_since: datetime | None = None
         self._unreachable = False
+        self._last_read: dict[Feature, datetime] = {}
+        self._read_everything = False
         super().__init__(
             hass,
             LOGGER,
             config_entry=config_entry,
             name=f"{DOMAIN} {self.vehicle.make} {self.vehicle.model}",
-            update_interval=self._cost.interval(len(self.supported)),
+            update_interval=self._cost.interval(sorted(self.supported), False),
         )
 
     @callback
@@ -108,7 +121,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
 
     def _fit_interval(self) -> None:
         """Poll as the budget allows, but no later than the moment a wait for the provider ends."""
-        interval = self._cost.interval(len(self.polled_features))
+        interval = self._cost.interval(self.polled_features, self._busy())
         if self.quiet_until is not None:
             until_quiet_ends = self.quiet_until - dt_util.utcnow() + timedelta(seconds=1)
             interval = min(interval, max(until_quiet_ends, timedelta(seconds=1)))
@@ -122,6 +135,20 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             for f, count in self._wanted.items()
             if count > 0 and f in self.supported and f not in self._denied
         )
+
+    def _busy(self) -> bool:
+        """Whether the car charges or stands open: its state changes quickly now."""
+        charge = self.reading(Feature.CHARGE, Charge)
+        security = self.reading(Feature.SECURITY, Security)
+        return bool(
+            (charge and charge.state is ChargingState.CHARGING)
+            or (security and (security.doors_open or security.trunk_open))
+        )
+
+    async def async_refresh_everything(self) -> None:
+        """Read every polled feature now, whether or not its cadence says it is due."""
+        self._read_everything = True
+        await self.async_refresh()
 
     @property
     def is_unreachable(self) -> bool:
@@ -138,7 +165,13 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._fit_interval()
         if quiet:
             return self.data or Snapshot()
+        now = dt_util.utcnow()
         features = self.polled_features
+        if not self._read_everything:
+            features = self._cost.due(features, self._last_read, now, self._busy())
+        self._read_everything = False
+        if not features and self.data is not None:
+            return self.data
         try:
             snapshot = await self.client.async_read(self.vehicle.id, features)
         except OAuth2TokenRequestReauthError as err:
@@ -147,11 +180,13 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             self._retry(err)
         except ApiError as err:
             return self._on_failed_poll(err, features, self.data or Snapshot())
+        self._last_read.update(dict.fromkeys(features, now))
         return self._on_poll(snapshot, saw_the_car=bool(features))
 
     @callback
     def async_start_with(self, snapshot: Snapshot) -> None:
         """Take the discovery read of a new car as its first poll."""
+        self._last_read.update(dict.fromkeys(snapshot.readings, dt_util.utcnow()))
         try:
             self.async_set_updated_data(self._on_poll(snapshot, saw_the_car=True))
         except ConfigEntryAuthFailed:
@@ -316,10 +351,13 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         A command the grant does not allow is refused before any API call, and so is any command
         while the provider asked us to wait.
         """
-        if (permission := self.client.command_permissions[command]) not in self.permissions:
+        permission = self.client.command_permissions.get(command)
+        if permission is not None and permission not in self.permissions:
             raise translated(
                 ServiceValidationError, "missing_permission", self._provider, permission=permission
             )
+        if command not in self.commands:
+            raise translated(ServiceValidationError, "not_supported", self._provider)
         self.raise_if_quiet()
         try:
             await self.client.async_command(self.vehicle.id, command, **params)

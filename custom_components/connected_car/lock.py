@@ -21,7 +21,9 @@ class ConnectedCarLockDescription(ConnectedCarEntityDescription, LockEntityDescr
     """The car's lock."""
 
 
-LOCK = ConnectedCarLockDescription(key="lock", name=None, feature=Feature.SECURITY)
+LOCK = ConnectedCarLockDescription(
+    key="lock", name=None, feature=Feature.SECURITY, command=Command.LOCK
+)
 
 
 async def async_setup_entry(

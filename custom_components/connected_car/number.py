@@ -22,7 +22,10 @@ class ConnectedCarNumberDescription(ConnectedCarEntityDescription, NumberEntityD
 
 
 CHARGE_LIMIT = ConnectedCarNumberDescription(
-    key="charge_limit", translation_key="charge_limit", feature=Feature.CHARGE_LIMIT
+    key="charge_limit",
+    translation_key="charge_limit",
+    feature=Feature.CHARGE_LIMIT,
+    command=Command.SET_CHARGE_LIMIT,
 )
 MIN_LIMIT = 50
 MAX_LIMIT = 100

@@ -91,7 +91,7 @@ class RecheckFixFlow(_CarFixFlow):
                 and entry.state is ConfigEntryState.LOADED
                 and (coordinator := entry.runtime_data.coordinators.get(self._vehicle_id))
             ):
-                await coordinator.async_refresh()
+                await coordinator.async_refresh_everything()
             if ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id) is None:
                 return self.async_create_entry(data={})
             errors["base"] = "still_there"

@@ -1,12 +1,15 @@
-"""Cost models: how often a car may be polled within its provider's call budget."""
+"""Cost models: what to read of a car, and when, within its provider's call budget."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from homeassistant.util import dt as dt_util
+
+from .api.model import Feature
 
 MIN_UPDATE_INTERVAL = timedelta(minutes=5)
 
@@ -14,8 +17,18 @@ MIN_UPDATE_INTERVAL = timedelta(minutes=5)
 class CostModel(Protocol):
     """A provider's price of polling."""
 
-    def interval(self, features_per_poll: int) -> timedelta:
-        """How long to wait between polls that read features_per_poll features of one car."""
+    def interval(self, features: Sequence[Feature], busy: bool) -> timedelta:
+        """How long to wait between polls of a car that reads these features."""
+        ...
+
+    def due(
+        self,
+        features: Sequence[Feature],
+        last_read: Mapping[Feature, datetime],
+        now: datetime,
+        busy: bool,
+    ) -> list[Feature]:
+        """The features a poll at now reads."""
         ...
 
     def quota_renews(self, now: datetime) -> datetime:
@@ -29,23 +42,104 @@ def next_month(now: datetime) -> datetime:
     return (first + timedelta(days=32)).replace(day=1)
 
 
+def next_day(now: datetime) -> datetime:
+    """Midnight UTC after now."""
+    midnight = now.astimezone(dt_util.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class MonthlyCallBudget:
     """Every value read is billed per car, within a monthly budget (Smartcar).
 
     A share of the budget is kept for commands and manual refreshes; polls spread the rest evenly
-    over the month.
+    over the month, and each poll reads every feature in one request.
     """
 
     calls_per_month: int
     share_for_polling: float = 0.9
     period: timedelta = timedelta(days=31)
 
-    def interval(self, features_per_poll: int) -> timedelta:
+    def interval(self, features: Sequence[Feature], busy: bool) -> timedelta:
         """The shortest interval at which polling spends at most its share of the budget."""
-        polls = self.calls_per_month * self.share_for_polling / max(features_per_poll, 1)
+        polls = self.calls_per_month * self.share_for_polling / max(len(features), 1)
         return max(MIN_UPDATE_INTERVAL, self.period / polls)
+
+    def due(
+        self,
+        features: Sequence[Feature],
+        last_read: Mapping[Feature, datetime],
+        now: datetime,
+        busy: bool,
+    ) -> list[Feature]:
+        """Every feature, every poll: one batch reads them all."""
+        return list(features)
 
     def quota_renews(self, now: datetime) -> datetime:
         """The monthly budget renews on the first of the next month."""
         return next_month(now)
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often a feature is read while the car is idle, and while it is busy."""
+
+    idle: timedelta
+    busy: timedelta
+
+
+@dataclass(frozen=True)
+class DailyAppQuota:
+    """Requests per application and day, shared by every car of that application (Volvo).
+
+    Each feature is read as often as its data changes (lock and charging often, more often while
+    the car charges or a door is open; odometer and warnings rarely). When the application's cars
+    would need more than its share of the quota, every cadence stretches alike.
+    """
+
+    requests_per_day: int
+    cars_on_app: int
+    cadences: Mapping[Feature, Cadence]
+    requests_per_read: Mapping[Feature, int] = field(default_factory=dict)
+    share_for_polling: float = 0.9
+
+    def stretch(self) -> float:
+        """How much longer than their cadences reads must wait to stay within the quota."""
+        busiest_day = sum(
+            self.requests_per_read.get(feature, 1) * timedelta(days=1) / cadence.busy
+            for feature, cadence in self.cadences.items()
+        )
+        allowed = self.requests_per_day * self.share_for_polling / max(self.cars_on_app, 1)
+        return max(1.0, busiest_day / allowed)
+
+    def cadence(self, feature: Feature, busy: bool) -> timedelta:
+        """How often feature is read."""
+        cadence = self.cadences.get(feature, Cadence(timedelta(hours=1), timedelta(hours=1)))
+        return (cadence.busy if busy else cadence.idle) * self.stretch()
+
+    def interval(self, features: Sequence[Feature], busy: bool) -> timedelta:
+        """Poll as often as the most frequent feature needs."""
+        return min(
+            (self.cadence(feature, busy) for feature in features),
+            default=timedelta(hours=1),
+        )
+
+    def due(
+        self,
+        features: Sequence[Feature],
+        last_read: Mapping[Feature, datetime],
+        now: datetime,
+        busy: bool,
+    ) -> list[Feature]:
+        """Features not read for their cadence (half a poll early, so a poll never just misses)."""
+        slack = self.interval(features, busy) / 2
+        return [
+            feature
+            for feature in features
+            if (last := last_read.get(feature)) is None
+            or now >= last + self.cadence(feature, busy) - slack
+        ]
+
+    def quota_renews(self, now: datetime) -> datetime:
+        """The daily quota renews at midnight UTC."""
+        return next_day(now)

@@ -13,11 +13,14 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
+    DEGREE,
     PERCENTAGE,
     EntityCategory,
     UnitOfEnergy,
     UnitOfLength,
+    UnitOfPower,
     UnitOfPressure,
+    UnitOfTime,
     UnitOfVolume,
 )
 from homeassistant.core import HomeAssistant
@@ -27,10 +30,13 @@ from .api.model import (
     Battery,
     BatteryCapacity,
     Charge,
+    ChargeLimit,
     ChargingState,
+    Command,
     EngineOil,
     Feature,
     Fuel,
+    Location,
     Odometer,
     Snapshot,
     Tires,
@@ -62,8 +68,12 @@ def _tires(c: VehicleCoordinator) -> Tires | None:
     return c.reading(Feature.TIRES, Tires)
 
 
+def _charge(c: VehicleCoordinator) -> Charge | None:
+    return c.reading(Feature.CHARGE, Charge)
+
+
 def _charging_state(c: VehicleCoordinator) -> str | None:
-    charge = c.reading(Feature.CHARGE, Charge)
+    charge = _charge(c)
     return charge.state.value if charge and charge.state else None
 
 
@@ -126,6 +136,36 @@ SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
         value=_charging_state,
     ),
     ConnectedCarSensorDescription(
+        key="charging_power",
+        translation_key="charging_power",
+        feature=Feature.CHARGE,
+        field="charge.power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=1,
+        value=lambda c: ch.power if (ch := _charge(c)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="time_to_full",
+        translation_key="time_to_full",
+        feature=Feature.CHARGE,
+        field="charge.minutes_to_full",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        value=lambda c: ch.minutes_to_full if (ch := _charge(c)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="charge_limit",
+        translation_key="charge_limit",
+        feature=Feature.CHARGE_LIMIT,
+        unless_command=Command.SET_CHARGE_LIMIT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value=lambda c: cl.limit if (cl := c.reading(Feature.CHARGE_LIMIT, ChargeLimit)) else None,
+    ),
+    ConnectedCarSensorDescription(
         key="fuel_level",
         translation_key="fuel_level",
         feature=Feature.FUEL,
@@ -176,6 +216,17 @@ SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=0,
         value=lambda c: o.life if (o := c.reading(Feature.ENGINE_OIL, EngineOil)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="heading",
+        translation_key="heading",
+        feature=Feature.LOCATION,
+        field="location.heading",
+        native_unit_of_measurement=DEGREE,
+        state_class=SensorStateClass.MEASUREMENT_ANGLE,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+        value=lambda c: loc.heading if (loc := c.reading(Feature.LOCATION, Location)) else None,
     ),
     ConnectedCarSensorDescription(
         key="data_age",

@@ -22,7 +22,10 @@ class ConnectedCarSwitchDescription(ConnectedCarEntityDescription, SwitchEntityD
 
 
 CHARGING = ConnectedCarSwitchDescription(
-    key="charging_switch", translation_key="charging", feature=Feature.CHARGE
+    key="charging_switch",
+    translation_key="charging",
+    feature=Feature.CHARGE,
+    command=Command.START_CHARGING,
 )
 
 

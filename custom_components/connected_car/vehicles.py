@@ -10,7 +10,7 @@ from typing import Any, NotRequired, TypedDict, cast
 
 from .api.client import VehicleClient
 from .api.errors import ErrorKind
-from .api.model import Feature, Snapshot, Vehicle
+from .api.model import Command, Feature, Snapshot, Vehicle
 
 # Errors after which a feature is not worth asking for again: the car or the grant cannot give it.
 UNSUPPORTED_ERROR_KINDS = frozenset({ErrorKind.UNSUPPORTED, ErrorKind.PERMISSION})
@@ -25,6 +25,8 @@ class VehicleRecord(TypedDict):
     vin: str | None
     permissions: list[str]
     features: NotRequired[list[str]]
+    commands: NotRequired[list[str]]
+    image_url: NotRequired[str | None]
 
 
 def vehicle_from_record(vehicle_id: str, record: VehicleRecord) -> Vehicle:
@@ -35,6 +37,7 @@ def vehicle_from_record(vehicle_id: str, record: VehicleRecord) -> Vehicle:
         model=record["model"],
         year=record["year"],
         vin=record["vin"],
+        image_url=record.get("image_url"),
     )
 
 
@@ -45,6 +48,14 @@ def permitted_features(client: VehicleClient, record: VehicleRecord) -> list[Fea
         for f, permission in client.feature_permissions.items()
         if permission in record["permissions"]
     ]
+
+
+def available_commands(client: VehicleClient, record: VehicleRecord) -> set[Command]:
+    """Commands the car takes and the grant allows (records from before 1.2 lack them)."""
+    if "commands" in record:
+        return {Command(command) for command in record["commands"]}
+    permissions = record["permissions"]
+    return {c for c, permission in client.command_permissions.items() if permission in permissions}
 
 
 def supported_features(record: VehicleRecord) -> list[Feature]:
@@ -71,12 +82,15 @@ async def async_fetch_records(
         vehicle, permissions = await asyncio.gather(
             client.async_get_vehicle(vehicle_id), client.async_get_permissions(vehicle_id)
         )
+        commands = await client.async_get_commands(vehicle_id, permissions)
         return VehicleRecord(
             make=vehicle.make,
             model=vehicle.model,
             year=vehicle.year,
             vin=vehicle.vin,
             permissions=sorted(permissions),
+            commands=sorted(commands),
+            image_url=vehicle.image_url,
         )
 
     records = await asyncio.gather(*(fetch(vehicle_id) for vehicle_id in vehicle_ids))

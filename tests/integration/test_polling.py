@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.connected_car.api.model import Feature
 from custom_components.connected_car.schedule import MonthlyCallBudget
 
 from .conftest import SetupIntegration
@@ -101,16 +102,17 @@ async def test_polling_interval_fits_the_monthly_budget(
     """With the free plan's 500 calls, polls spread so that a month stays within 90 %."""
     entry = await setup_integration()
     for coordinator in entry.runtime_data.coordinators.values():
-        calls_per_poll = len(coordinator.polled_features)
-        assert coordinator.update_interval == MonthlyCallBudget(500).interval(calls_per_poll)
+        features = coordinator.polled_features
+        calls_per_poll = len(features)
+        assert coordinator.update_interval == MonthlyCallBudget(500).interval(features, False)
         polls_per_month = timedelta(days=31) / coordinator.update_interval
         assert polls_per_month * calls_per_poll <= 450.001
 
 
 def test_polling_interval_never_below_five_minutes() -> None:
     """A big budget does not turn polling into hammering."""
-    assert MonthlyCallBudget(1_000_000).interval(1) == timedelta(minutes=5)
-    assert MonthlyCallBudget(500).interval(0) > timedelta(hours=1)
+    assert MonthlyCallBudget(1_000_000).interval([Feature.BATTERY], False) == timedelta(minutes=5)
+    assert MonthlyCallBudget(500).interval([], False) > timedelta(hours=1)
 
 
 async def test_scheduled_poll_updates_states(

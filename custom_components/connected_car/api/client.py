@@ -14,6 +14,8 @@ class VehicleClient(Protocol):
     # Feature or command -> the permission (scope) the grant needs for it.
     feature_permissions: Mapping[Feature, str]
     command_permissions: Mapping[Command, str]
+    # The optional reading fields this provider fills in, as "feature.field" (security.hood_open).
+    optional_fields: frozenset[str]
 
     async def async_get_account_id(self) -> str:
         """An id that stays the same for the account, so it identifies the config entry."""
@@ -29,6 +31,10 @@ class VehicleClient(Protocol):
 
     async def async_get_permissions(self, vehicle_id: str) -> set[str]:
         """The permissions the user granted for this car."""
+        ...
+
+    async def async_get_commands(self, vehicle_id: str, permissions: set[str]) -> set[Command]:
+        """The commands the car takes that the grant allows."""
         ...
 
     async def async_read(self, vehicle_id: str, features: Iterable[Feature]) -> Snapshot:

@@ -22,6 +22,9 @@ class Feature(StrEnum):
     ENGINE_OIL = "engine_oil"
     LOCATION = "location"
     SECURITY = "security"
+    ENGINE = "engine"
+    TIRE_WARNINGS = "tire_warnings"
+    WARNINGS = "warnings"
 
 
 class Command(StrEnum):
@@ -33,6 +36,12 @@ class Command(StrEnum):
     STOP_CHARGING = "stop_charging"
     SET_CHARGE_LIMIT = "set_charge_limit"
     SEND_DESTINATION = "send_destination"
+    START_CLIMATE = "start_climate"
+    STOP_CLIMATE = "stop_climate"
+    START_ENGINE = "start_engine"
+    STOP_ENGINE = "stop_engine"
+    FLASH = "flash"
+    HONK = "honk"
 
 
 class ChargingState(StrEnum):
@@ -52,6 +61,7 @@ class Vehicle:
     model: str
     year: int
     vin: str | None = None
+    image_url: str | None = None  # a picture of the car, where the provider has one
 
 
 @dataclass(frozen=True)
@@ -71,10 +81,12 @@ class BatteryCapacity:
 
 @dataclass(frozen=True)
 class Charge:
-    """Charging cable and charging state."""
+    """Charging cable and charging state; power in kW, time to full in minutes."""
 
     plugged_in: bool | None
     state: ChargingState | None
+    power: float | None = None
+    minutes_to_full: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,35 @@ class Tires:
 
 
 @dataclass(frozen=True)
+class TireWarnings:
+    """Whether each tire's pressure needs attention (cars that report warnings, not pressures)."""
+
+    front_left: bool | None
+    front_right: bool | None
+    rear_left: bool | None
+    rear_right: bool | None
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Whether the engine runs."""
+
+    running: bool | None
+
+
+@dataclass(frozen=True)
+class Warnings:
+    """What the car says needs attention; None where it does not report it."""
+
+    service_due: bool | None = None
+    washer_fluid_low: bool | None = None
+    bulb_failure: bool | None = None
+    brake_fluid_low: bool | None = None
+    oil_level_low: bool | None = None
+    coolant_level_low: bool | None = None
+
+
+@dataclass(frozen=True)
 class Odometer:
     """Distance driven in km."""
 
@@ -119,10 +160,11 @@ class EngineOil:
 
 @dataclass(frozen=True)
 class Location:
-    """GPS position."""
+    """GPS position; heading in degrees clockwise from north."""
 
     latitude: float
     longitude: float
+    heading: float | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +176,8 @@ class Security:
     windows_open: bool | None
     trunk_open: bool | None
     charging_port_open: bool | None
+    hood_open: bool | None = None
+    sunroof_open: bool | None = None
 
 
 type Reading = (
@@ -147,6 +191,9 @@ type Reading = (
     | EngineOil
     | Location
     | Security
+    | Engine
+    | TireWarnings
+    | Warnings
 )
 
 

@@ -155,6 +155,7 @@ class SmartcarClient:
 
     feature_permissions: Mapping[Feature, str] = FEATURE_PERMISSIONS
     command_permissions: Mapping[Command, str] = COMMAND_PERMISSIONS
+    optional_fields = frozenset({"security.charging_port_open"})
 
     def __init__(
         self,
@@ -214,6 +215,10 @@ class SmartcarClient:
                 permissions.extend(str(permission) for permission in body["permissions"])
                 if not body["permissions"] or len(permissions) >= body["paging"]["count"]:
                     return set(permissions)
+
+    async def async_get_commands(self, vehicle_id: str, permissions: set[str]) -> set[Command]:
+        """The commands the grant allows; Smartcar answers a car that cannot with an error."""
+        return {c for c, permission in COMMAND_PERMISSIONS.items() if permission in permissions}
 
     async def async_read(self, vehicle_id: str, features: Iterable[Feature]) -> Snapshot:
         """Read features with ONE batch request; a failed path only fails its own feature."""
@@ -305,6 +310,8 @@ def _command_request(command: Command, params: Mapping[str, float]) -> tuple[str
                 "latitude": params["latitude"],
                 "longitude": params["longitude"],
             }
+        case _:
+            raise ValueError(f"Smartcar has no {command} command")
 
 
 def _provider_error(body: Any, status: int, headers: Mapping[str, str]) -> ProviderError:

@@ -59,8 +59,8 @@ class Provider(ABC):
         """The client of one account."""
 
     @abstractmethod
-    def cost_model(self, options: Mapping[str, Any]) -> CostModel:
-        """The price of polling, as the entry's options set it."""
+    def cost_model(self, options: Mapping[str, Any], cars_on_app: int) -> CostModel:
+        """The price of polling, as the entry's options set it, for one of cars_on_app cars."""
 
     def options_schema(self, options: Mapping[str, Any]) -> dict[Any, Any]:
         """The fields of the options form, with the current options as defaults."""

@@ -111,7 +111,7 @@ class SmartcarProvider(Provider):
         return SmartcarClient(session, access_token, smartcar_origins())
 
     @override
-    def cost_model(self, options: Mapping[str, Any]) -> MonthlyCallBudget:
+    def cost_model(self, options: Mapping[str, Any], cars_on_app: int) -> MonthlyCallBudget:
         return MonthlyCallBudget(options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET))
 
     @override
