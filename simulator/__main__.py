@@ -23,7 +23,22 @@ def main() -> None:
         help="registered redirect URI (repeatable; default: Home Assistant's two)",
     )
     parser.add_argument(
-        "--cars", type=int, default=SimulatorConfig.cars, help="number of simulated cars"
+        "--cars", type=int, default=SimulatorConfig.cars, help="number of simulated Smartcar cars"
+    )
+    parser.add_argument("--volvo-client-id", default=SimulatorConfig.volvo_client_id)
+    parser.add_argument("--volvo-client-secret", default=SimulatorConfig.volvo_client_secret)
+    parser.add_argument("--vcc-api-key", default=SimulatorConfig.volvo_api_key)
+    parser.add_argument(
+        "--volvo-quota",
+        type=int,
+        default=SimulatorConfig.volvo_daily_quota,
+        help="Volvo API requests the application may send per UTC day",
+    )
+    parser.add_argument(
+        "--volvo-cars",
+        type=int,
+        default=SimulatorConfig.volvo_cars,
+        help="number of simulated Volvo cars (beside the Smartcar ones)",
     )
     parser.add_argument(
         "--state-file", type=Path, help="keep grants and tokens in this file across restarts"
@@ -34,11 +49,19 @@ def main() -> None:
         client_secret=args.client_secret,
         redirect_uris=args.redirect_uris or list(DEFAULT_REDIRECT_URIS),
         cars=args.cars,
+        volvo_client_id=args.volvo_client_id,
+        volvo_client_secret=args.volvo_client_secret,
+        volvo_api_key=args.vcc_api_key,
+        volvo_daily_quota=args.volvo_quota,
+        volvo_cars=args.volvo_cars,
         state_file=args.state_file,
     )
     base = f"http://{args.host}:{args.port}"
-    lines = [f"  https://{host} -> {base}{prefix}" for host, prefix in ORIGINS.items()]
-    lines.append(f"  control API    -> {base}/_simulator")
+    width = max(len(host) for host in ORIGINS) + len("https://")
+    lines = [
+        f"  {'https://' + host:<{width}} -> {base}{prefix}" for host, prefix in ORIGINS.items()
+    ]
+    lines.append(f"  {'control API':<{width}} -> {base}/_simulator")
     print("Connected-car simulator", *lines, sep="\n", flush=True)  # noqa: T201
     web.run_app(create_app(config), host=args.host, port=args.port, print=None)
 

@@ -8,12 +8,16 @@ from simulator.smartcar.api import create_api_app
 from simulator.smartcar.auth import create_auth_app
 from simulator.smartcar.connect import create_connect_app
 from simulator.state import SIMULATOR_STATE, SimulatorState
+from simulator.volvo.api import create_volvo_api_app
+from simulator.volvo.volvo_id import create_volvo_id_app
 
 # Real host -> path prefix on the simulator.
 ORIGINS = {
     "connect.smartcar.com": "/smartcar/connect",
     "auth.smartcar.com": "/smartcar/auth",
     "api.smartcar.com": "/smartcar/api",
+    "volvoid.eu.volvocars.com": "/volvo/id",
+    "api.volvocars.com": "/volvo/api",
 }
 
 __all__ = ["ORIGINS", "SIMULATOR_STATE", "create_app"]
@@ -30,6 +34,8 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
     app.add_subapp(ORIGINS["connect.smartcar.com"], create_connect_app())
     app.add_subapp(ORIGINS["auth.smartcar.com"], create_auth_app())
     app.add_subapp(ORIGINS["api.smartcar.com"], create_api_app())
+    app.add_subapp(ORIGINS["volvoid.eu.volvocars.com"], create_volvo_id_app())
+    app.add_subapp(ORIGINS["api.volvocars.com"], create_volvo_api_app())
     app.add_subapp("/_simulator", create_control_app())
     app.on_shutdown.append(_release_hanging_requests)
     return app

@@ -13,7 +13,7 @@ DEFAULT_REDIRECT_URIS = (
 
 @dataclass(frozen=True)
 class SimulatorConfig:
-    """Credentials the simulated providers accept, token lifetimes and the time source."""
+    """Credentials the simulated providers accept, token lifetimes, garage and the time source."""
 
     client_id: str = "sim-client-id"
     client_secret: str = "sim-client-secret"
@@ -22,7 +22,16 @@ class SimulatorConfig:
     access_token_ttl: int = 7200
     refresh_grace_seconds: int = 0
     clock: Callable[[], float] = time.time
-    # How many cars the garage holds: the four default ones, then copies of them.
+    # How many Smartcar cars the garage holds: the four default ones, then copies of them.
     cars: int = 4
+    # Volvo Cars: the application registered with Volvo ID and the API portal.
+    volvo_client_id: str = "sim-volvo-client-id"
+    volvo_client_secret: str = "sim-volvo-client-secret"
+    volvo_api_key: str = "sim-vcc-api-key"
+    volvo_access_token_ttl: int = 1800
+    # API requests the application may send per UTC day (simulated clock), then 403.
+    volvo_daily_quota: int = 10_000
+    # How many Volvo cars the garage holds besides Smartcar's: the three default ones, then copies.
+    volvo_cars: int = 3
     # Where grants and tokens are kept across restarts (None: in memory only).
     state_file: Path | None = None

@@ -1,9 +1,9 @@
 """Control API under `/_simulator`: inspect and steer the simulation."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import fields
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -20,9 +20,22 @@ from simulator.validation import (
     expect_number,
     expect_object,
 )
+from simulator.vehicle import Vehicle
 from simulator.vehicle_patch import apply_patch
+from simulator.volvo import control as volvo_control
+from simulator.volvo.errors import CATALOGUE as VOLVO_CATALOGUE
 
-PROVIDER_ERROR_CATALOGUES = {"smartcar": CATALOGUE}
+
+class _ErrorSpec(Protocol):
+    @property
+    def status(self) -> int: ...
+
+
+PROVIDER_ERROR_CATALOGUES: dict[str, Mapping[tuple[str, str | None], _ErrorSpec]] = {
+    "smartcar": CATALOGUE,
+    "volvo": VOLVO_CATALOGUE,
+}
+PROVIDERS = tuple(PROVIDER_ERROR_CATALOGUES)
 FAULT_KEYS = [field.name for field in fields(Fault)]
 
 
@@ -42,9 +55,21 @@ async def _json(request: web.Request) -> Any:
         raise BadRequestError("body must be JSON") from error
 
 
+def _provider_filter(request: web.Request) -> str | None:
+    """Return the `?provider=` a listing is narrowed to, if any."""
+    provider = request.query.get("provider")
+    return None if provider is None else expect_choice(provider, "provider", PROVIDERS)
+
+
+def _cars(request: web.Request) -> list[Vehicle]:
+    provider = _provider_filter(request)
+    cars = state_of(request).vehicles_now()
+    return [car for car in cars if provider in (None, car.provider)]
+
+
 async def list_vehicles(request: web.Request) -> web.Response:
-    """`GET /vehicles`: every car with its full state."""
-    return web.json_response([car.to_json() for car in state_of(request).vehicles_now()])
+    """`GET /vehicles?provider`: every car (or one provider's) with its full state."""
+    return web.json_response([car.to_json() for car in _cars(request)])
 
 
 async def patch_vehicle(request: web.Request) -> web.Response:
@@ -71,6 +96,8 @@ async def add_error(request: web.Request) -> web.Response:
     vehicle_id, path = body.get("vehicle_id"), body.get("path")
     if vehicle_id is not None and vehicle_id not in state.vehicles:
         raise BadRequestError("unknown vehicle_id")
+    if vehicle_id is not None and state.vehicles[vehicle_id].provider != provider:
+        raise BadRequestError(f"vehicle_id is not a {provider} car")
     if path is not None and not (isinstance(path, str) and path.startswith("/")):
         raise BadRequestError("path must start with /")
     fault = Fault(
@@ -100,9 +127,10 @@ async def clear_errors(request: web.Request) -> web.Response:
 
 
 async def get_stats(request: web.Request) -> web.Response:
-    """`GET /stats`: requests and billable calls per car, plus totals."""
-    state = state_of(request)
-    return web.json_response(state.stats.to_json(list(state.vehicles)))
+    """`GET /stats?provider`: requests and billable calls per car, plus totals."""
+    provider = _provider_filter(request)
+    ids = [car.id for car in _cars(request)]
+    return web.json_response(state_of(request).stats.to_json(ids, provider))
 
 
 async def reset_stats(request: web.Request) -> web.Response:
@@ -143,6 +171,7 @@ ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]] 
     ("POST", "/latency", set_latency),
     ("POST", "/clock", move_clock),
     ("POST", "/reset", reset),
+    *volvo_control.ROUTES,
 ]
 
 

@@ -1,5 +1,6 @@
-"""The default garage: four Smartcar cars around the San Francisco Bay, and larger fleets of them."""
+"""The default garage: four Smartcar cars around the San Francisco Bay, three Volvos, and more."""
 
+from collections.abc import Callable
 import copy
 import uuid
 
@@ -15,6 +16,7 @@ from simulator.vehicle import (
     Vehicle,
     VehicleState,
 )
+from simulator.volvo.garage import default_volvo_vehicles
 
 TESLA_MODEL_3_ID = "c2f1a9d4-6b3e-4f7a-8d21-5e9b0a7c3f18"
 VOLKSWAGEN_ID4_ID = "8e4d2b7a-1c9f-4a63-b5e0-7f2d9c4a1b86"
@@ -202,14 +204,28 @@ def default_vehicles(now: float) -> dict[str, Vehicle]:
     return {car.id: car for car in cars}
 
 
-def garage(now: float, size: int = 4) -> dict[str, Vehicle]:
-    """Build `size` cars: the default ones first, then copies of them with their own id and VIN."""
-    defaults = list(default_vehicles(now).values())
-    cars: list[Vehicle] = []
+def garage(now: float, size: int = 4, volvo_size: int = 3) -> dict[str, Vehicle]:
+    """Build `size` Smartcar cars, then `volvo_size` Volvos, keyed by id.
+
+    Each provider's default cars come first, then copies of them with their own id and VIN;
+    a Volvo's id is its VIN.
+    """
+    cars = _fleet(list(default_vehicles(now).values()), size, _copy_id)
+    cars += _fleet(default_volvo_vehicles(now), volvo_size, lambda _, vin: vin)
+    return {car.id: car for car in cars}
+
+
+def _copy_id(index: int, _: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"connected-car-simulator/{index}"))
+
+
+def _fleet(defaults: list[Vehicle], size: int, copy_id: Callable[[int, str], str]) -> list[Vehicle]:
+    """Return `size` cars: the defaults, then copies of them with their own VIN and id."""
+    cars = []
     for index in range(size):
         car = copy.deepcopy(defaults[index % len(defaults)])
         if index >= len(defaults):
-            car.id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"connected-car-simulator/{index}"))
             car.vin = f"{car.vin[:11]}{index:06d}"
+            car.id = copy_id(index, car.vin)
         cars.append(car)
-    return {car.id: car for car in cars}
+    return cars

@@ -9,10 +9,11 @@ from simulator.garage import garage
 from simulator.smartcar.accounts import SmartcarAccounts
 from simulator.stats import Stats
 from simulator.vehicle import Vehicle
+from simulator.volvo.cloud import VolvoCloud
 
 
 class SimulatorState:
-    """Clock, cars, faults, counters, latency and provider accounts."""
+    """Clock, cars, faults, counters, latency and the providers' accounts."""
 
     def __init__(self, config: SimulatorConfig) -> None:
         """Start in the default state."""
@@ -21,13 +22,16 @@ class SimulatorState:
         self.reset()
 
     def reset(self) -> None:
-        """Restore the default garage, clock, tokens, faults, counters and latency."""
+        """Restore the default garage, clock, tokens, faults, counters, quota and latency."""
         self.faults.clear()
         self.clock = SimClock(self.config.clock)
-        self.vehicles: dict[str, Vehicle] = garage(self.clock.now(), self.config.cars)
+        self.vehicles: dict[str, Vehicle] = garage(
+            self.clock.now(), self.config.cars, self.config.volvo_cars
+        )
         self.stats = Stats()
         self.latency_ms = 0.0
         self.smartcar = SmartcarAccounts(self.config, self.clock)
+        self.volvo = VolvoCloud(self.config, self.clock)
 
     def vehicles_now(self) -> list[Vehicle]:
         """Return every car, brought up to the current time."""

@@ -24,11 +24,13 @@ class Stats:
     def __init__(self) -> None:
         """Start from zero."""
         self.requests = 0
+        self.requests_by_provider: Counter[str] = Counter()
         self.vehicles: dict[str, VehicleUsage] = {}
 
-    def count_request(self) -> None:
-        """Count an HTTP request to a provider API."""
+    def count_request(self, provider: str) -> None:
+        """Count an HTTP request to a provider's API."""
         self.requests += 1
+        self.requests_by_provider[provider] += 1
 
     def count_vehicle_request(self, vehicle_id: str) -> None:
         """Count an HTTP request addressed to a car."""
@@ -40,15 +42,20 @@ class Stats:
         usage.billable += 1
         usage.by_path[path] += 1
 
-    def to_json(self, vehicle_ids: list[str]) -> dict[str, Any]:
-        """Return usage of every listed car plus totals."""
+    def to_json(self, vehicle_ids: list[str], provider: str | None = None) -> dict[str, Any]:
+        """Return usage of every listed car plus totals (of one provider's API if given)."""
+        if provider is None:
+            requests, billed = self.requests, list(self.vehicles.values())
+        else:
+            requests = self.requests_by_provider[provider]
+            billed = [self._usage(vehicle_id) for vehicle_id in vehicle_ids]
         return {
             "vehicles": {
                 vehicle_id: self._usage(vehicle_id).to_json() for vehicle_id in vehicle_ids
             },
             "totals": {
-                "requests": self.requests,
-                "billable": sum(usage.billable for usage in self.vehicles.values()),
+                "requests": requests,
+                "billable": sum(usage.billable for usage in billed),
             },
         }
 

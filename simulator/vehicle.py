@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from simulator.clock import isoformat
+from simulator.volvo.car import VolvoProfile, VolvoStatus
 
 OPEN = "OPEN"
 CLOSED = "CLOSED"
@@ -143,11 +144,12 @@ class VehicleState:
     asleep: bool = False
     destination: Location | None = None
     updated_at: float = 0.0
+    volvo: VolvoStatus | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the full state with metric units (km, kPa, litres, kWh)."""
         fuel, battery = self.fuel, self.battery
-        return {
+        state: dict[str, Any] = {
             "locked": self.locked,
             "doors": dict(self.doors),
             "windows": dict(self.windows),
@@ -166,6 +168,9 @@ class VehicleState:
             "destination": self.destination.to_json() if self.destination else None,
             "updated_at": isoformat(self.updated_at),
         }
+        if self.volvo is not None:
+            state["volvo"] = self.volvo.to_json()
+        return state
 
 
 @dataclass(frozen=True)
@@ -203,11 +208,14 @@ class Vehicle:
     diagnostics: Diagnostics
     virtual_key_required: bool = False
     last_tick: float = 0.0
+    volvo: VolvoProfile | None = None
 
     def advance(self, now: float) -> None:
-        """Let time pass: a charging battery gains energy up to its limit."""
+        """Let time pass: a charging battery gains energy up to its limit, engines time out."""
         elapsed = max(0.0, now - self.last_tick)
         self.last_tick = now
+        if self.state.volvo is not None:
+            self.state.volvo.advance(now)
         battery = self.state.battery
         if battery is None or battery.charge_state is not ChargeState.CHARGING:
             return

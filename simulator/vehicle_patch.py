@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 import copy
+import re
 from typing import Any
 
 from simulator.validation import (
@@ -12,6 +13,9 @@ from simulator.validation import (
     expect_object,
 )
 from simulator.vehicle import CLOSED, OPEN, ChargeState, Location, Vehicle, VehicleState
+
+AJAR = "AJAR"
+WARNING_VALUE = re.compile(r"[A-Z][A-Z_]*")
 
 
 def apply_patch(vehicle: Vehicle, patch: Any, now: float) -> None:
@@ -110,6 +114,29 @@ def _asleep(state: VehicleState, value: Any) -> None:
     state.asleep = expect_bool(value, "asleep")
 
 
+def _volvo(state: VehicleState, value: Any) -> None:
+    volvo = state.volvo
+    if volvo is None:
+        raise BadRequestError("this car is not a Volvo")
+    keys = ("heading", "tank_lid", "engine_running", "climatizing", "warnings")
+    fields = expect_object(value, "volvo", keys)
+    if "heading" in fields:
+        volvo.heading = int(expect_number(fields["heading"], "volvo.heading", 0, 359))
+    if "tank_lid" in fields:
+        volvo.tank_lid = expect_choice(fields["tank_lid"], "volvo.tank_lid", (OPEN, CLOSED, AJAR))
+    if "engine_running" in fields:
+        volvo.engine_running = expect_bool(fields["engine_running"], "volvo.engine_running")
+        volvo.engine_stops_at = None
+    if "climatizing" in fields:
+        volvo.climatizing = expect_bool(fields["climatizing"], "volvo.climatizing")
+    for name, warning in expect_object(
+        fields.get("warnings", {}), "volvo.warnings", volvo.warnings
+    ).items():
+        if not (isinstance(warning, str) and WARNING_VALUE.fullmatch(warning)):
+            raise BadRequestError(f"volvo.warnings.{name} must be an upper-case value like FAILURE")
+        volvo.warnings[name] = warning
+
+
 _APPLIERS: dict[str, Callable[[VehicleState, Any], None]] = {
     "locked": _locked,
     "lock": _locked,
@@ -127,4 +154,5 @@ _APPLIERS: dict[str, Callable[[VehicleState, Any], None]] = {
     "charge": _charge,
     "moving": _moving,
     "asleep": _asleep,
+    "volvo": _volvo,
 }

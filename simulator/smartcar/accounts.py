@@ -7,6 +7,7 @@ import uuid
 
 from simulator.clock import SimClock
 from simulator.config import SimulatorConfig
+from simulator.oauth import OAuthError
 
 CODE_TTL = 600
 REFRESH_TOKEN_TTL = 60 * 86400
@@ -45,17 +46,6 @@ PERMISSIONS = frozenset(
         "control_trunk",
     }
 )
-
-
-class OAuthError(Exception):
-    """A token request Smartcar refuses with `{error, error_description}`."""
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        """Keep the OAuth error code, its description and the HTTP status."""
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.status = status
 
 
 def user_id(name: str) -> str:

@@ -30,7 +30,7 @@ NO_ACCESS = ("PERMISSION", None)
 async def smartcar_api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Count the request, give it an id and answer Smartcar errors in the v2.0 format."""
     state = state_of(request)
-    state.stats.count_request()
+    state.stats.count_request(PROVIDER)
     request_id = str(uuid.uuid4())
     request[REQUEST_ID] = request_id
     try:
@@ -171,7 +171,8 @@ async def vehicle_request(request: web.Request) -> web.Response:
     if endpoint.management:
         if _bearer(request) != state.config.management_token:
             raise SmartcarApiError("AUTHENTICATION")
-        permissions, vehicle_ids = frozenset[str](), list(state.vehicles)
+        permissions = frozenset[str]()
+        vehicle_ids = [car.id for car in state.vehicles.values() if car.provider == PROVIDER]
     else:
         grant = _grant(request, state)
         permissions, vehicle_ids = grant.permissions, grant.vehicle_ids

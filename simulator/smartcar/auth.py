@@ -10,7 +10,7 @@ from aiohttp import web
 from simulator.config import SimulatorConfig
 from simulator.faults import malformed_reply_middleware
 from simulator.latency import latency_middleware
-from simulator.smartcar.accounts import OAuthError
+from simulator.oauth import OAuthError
 from simulator.state import SimulatorState, state_of
 
 TOKEN_PATH = "/oauth/token"
