@@ -23,8 +23,10 @@ hassfest: setup
 typecheck: setup
 	@$(RUN) mypy custom_components simulator demo
 
+# pytest gates total coverage; scripts/coverage_gate.py then gates each module of the integration.
 pytest: setup
 	@$(RUN) python -m pytest
+	@$(RUN) python scripts/coverage_gate.py
 
 test: lint hassfest typecheck pytest
 

@@ -13,7 +13,7 @@ from .processes import start_home_assistant, start_simulator, stop, wait_until_u
 from .provision import (
     HomeAssistantApi,
     ensure_credentials,
-    ensure_entry,
+    ensure_entries,
     ensure_long_lived_token,
     expose_cars_to_assist,
     keep_loopback_only,
@@ -66,7 +66,7 @@ async def run(ready_file: Path | None) -> None:
                 await wait_until_running(api)
             await keep_loopback_only(api)
             await ensure_credentials(api)
-            await ensure_entry(api)
+            await ensure_entries(api)
             await expose_cars_to_assist(api)
             await ensure_long_lived_token(api)
         print(  # noqa: T201

@@ -1,7 +1,8 @@
 """Bring a fresh Home Assistant to a working Connected Car, only through its own HTTP API.
 
-Onboarding creates the owner; the websocket API adds Smartcar's application credentials; the config
-flow runs like in the UI, with the simulator's Connect page answered like a browser would.
+Onboarding creates the owner; the websocket API adds the Smartcar and Volvo application credentials;
+the config flow runs like in the UI for each provider, with the simulator's login pages (Smartcar
+Connect, Volvo ID) answered like a browser would.
 """
 
 from __future__ import annotations
@@ -22,7 +23,17 @@ from .settings import (
     SMARTCAR_CLIENT_SECRET,
     TOKEN_FILE,
     USERNAME,
+    VOLVO_API_KEY,
+    VOLVO_CLIENT_ID,
+    VOLVO_CLIENT_SECRET,
 )
+
+# Each provider's application, as a user names it in the credentials dialog, and its connect form.
+APPLICATIONS = {
+    "smartcar": ("Smartcar simulator", SMARTCAR_CLIENT_ID, SMARTCAR_CLIENT_SECRET),
+    "volvo": ("Volvo Cars simulator", VOLVO_CLIENT_ID, VOLVO_CLIENT_SECRET),
+}
+CONNECT_FORMS = {"smartcar": {"mode": "simulated"}, "volvo": {"api_key": VOLVO_API_KEY}}
 
 DOMAIN = "connected_car"
 FRONTEND_BASE = {"HA-Frontend-Base": HA_URL}  # how the UI tells HA its own address
@@ -124,28 +135,38 @@ async def keep_loopback_only(api: HomeAssistantApi) -> None:
 
 
 async def ensure_credentials(api: HomeAssistantApi) -> None:
-    """Smartcar application credentials pointing at the simulator's developer app."""
-    existing = await api.ws({"type": "application_credentials/list"})
-    if not any(item["domain"] == DOMAIN for item in existing):
-        await api.ws(
-            {
-                "type": "application_credentials/create",
-                "domain": DOMAIN,
-                "client_id": SMARTCAR_CLIENT_ID,
-                "client_secret": SMARTCAR_CLIENT_SECRET,
-                "name": "Smartcar simulator",
-            }
-        )
+    """Each provider's application credentials, pointing at the simulator's developer apps."""
+    existing = {
+        item["client_id"] for item in await api.ws({"type": "application_credentials/list"})
+    }
+    for name, client_id, client_secret in APPLICATIONS.values():
+        if client_id not in existing:
+            await api.ws(
+                {
+                    "type": "application_credentials/create",
+                    "domain": DOMAIN,
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                    "name": name,
+                }
+            )
 
 
-async def ensure_entry(api: HomeAssistantApi) -> None:
-    """Add Connected Car through the config flow and the Connect page, unless it is there."""
-    if await api.rest("GET", f"/api/config/config_entries/entry?domain={DOMAIN}"):
-        return
+async def ensure_entries(api: HomeAssistantApi) -> None:
+    """One entry per provider, each added like in the UI, unless it is there."""
+    entries = await api.rest("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+    titles = {entry["title"] for entry in entries}
+    for provider, title in (("smartcar", "Smartcar"), ("volvo", "Volvo Cars")):
+        if title not in titles:
+            await _add_entry(api, provider)
+
+
+async def _add_entry(api: HomeAssistantApi, provider: str) -> None:
+    """Add Connected Car for provider through the config flow and its login page."""
     flow = await api.rest("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
     path = f"/api/config/config_entries/flow/{flow['flow_id']}"
-    await api.rest("POST", path, {"next_step_id": "smartcar"})
-    external = await api.rest("POST", path, {"mode": "simulated"})
+    await api.rest("POST", path, {"next_step_id": provider})
+    external = await api.rest("POST", path, CONNECT_FORMS[provider])
     callback = await _approve_on_connect_page(api.session, external["url"])
     async with api.session.get(callback) as response:  # Connect sends the browser back to HA
         response.raise_for_status()
@@ -203,7 +224,7 @@ class _ConnectForm(HTMLParser):
 
 
 async def _approve_on_connect_page(session: aiohttp.ClientSession, url: str) -> str:
-    """Open Connect, keep every car checked, press Allow; return where Connect redirects."""
+    """Open the login page, keep every car checked, press Allow; return where it redirects."""
     async with session.get(url) as response:
         response.raise_for_status()
         form = _ConnectForm()

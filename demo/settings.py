@@ -18,6 +18,9 @@ USERNAME = "demo"
 PASSWORD = "connected-car"
 SMARTCAR_CLIENT_ID = "sim-client-id"
 SMARTCAR_CLIENT_SECRET = "sim-client-secret"
+VOLVO_CLIENT_ID = "sim-volvo-client-id"
+VOLVO_CLIENT_SECRET = "sim-volvo-client-secret"
+VOLVO_API_KEY = "sim-vcc-api-key"
 
 CONFIGURATION_YAML = f"""\
 # Written by `make demo`. Components are listed instead of default_config, which needs a compiler.

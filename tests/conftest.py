@@ -44,7 +44,7 @@ def simulator_config(simulator_clock: SimulatorClock) -> SimulatorConfig:
 @pytest.fixture
 async def simulator_url(simulator_config: SimulatorConfig) -> AsyncIterator[str]:
     """The Smartcar simulator serving on a free loopback port for one test."""
-    runner = web.AppRunner(create_app(simulator_config))
+    runner = web.AppRunner(create_app(simulator_config), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

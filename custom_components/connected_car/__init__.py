@@ -143,8 +143,6 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntr
     1.2: ids carry the provider: the entry's unique id, device identifiers and entity unique ids.
     Entity ids, names and history stay, since the registry entries are updated in place.
     """
-    if entry.version > 1:
-        return False  # a newer version's entry
     if entry.minor_version < 2:
         await _async_migrate_ids_to_carry_the_provider(hass, entry)
     LOGGER.debug("Migrated entry %s to 1.%s", entry.entry_id, entry.minor_version)
@@ -189,4 +187,4 @@ def _remove_gone_devices(
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         if not any(i[0] == DOMAIN and i[1] in vehicle_keys for i in device.identifiers):
-            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+            registry.async_remove_device(device.id)

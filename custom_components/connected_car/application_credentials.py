@@ -22,5 +22,6 @@ async def async_get_description_placeholders(hass: HomeAssistant) -> dict[str, s
     return {
         "providers": ", ".join(provider.name for provider in PROVIDERS.values()),
         "dashboard_url": PROVIDERS["smartcar"].dashboard_url,
+        "volvo_url": PROVIDERS["volvo"].dashboard_url,
         "redirect_url": "https://my.home-assistant.io/redirect/oauth",
     }

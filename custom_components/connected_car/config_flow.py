@@ -22,7 +22,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 import probatio as vol
 
-from .api.errors import ApiError
+from .api.errors import ApiError, ErrorKind
 from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
 from .providers import PROVIDERS, provider_of
 from .providers.base import Provider
@@ -42,6 +42,9 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self._provider: Provider = next(iter(PROVIDERS.values()))
         # What the provider's connect form asked, stored in the entry (Smartcar: Connect's mode).
         self._connect_data: dict[str, Any] = {}
+        # A login the provider refused to serve with what the connect form said (a wrong API key):
+        # the form is asked again, then this login is tested again.
+        self._refused_login: dict[str, Any] | None = None
 
     @property
     @override
@@ -71,16 +74,36 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         """Smartcar: Connect's mode, then connect."""
         return await self._async_step_connect(PROVIDERS["smartcar"], "smartcar", user_input)
 
+    async def async_step_volvo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Volvo Cars: the application's API key, then Volvo ID."""
+        return await self._async_step_connect(PROVIDERS["volvo"], "volvo", user_input)
+
     async def _async_step_connect(
         self, provider: Provider, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Ask what the provider needs before its login, then log in."""
         self._provider = provider
-        schema = provider.connect_schema({})
+        schema = provider.connect_schema(self._connect_data or self._app_defaults())
         if schema is not None and user_input is None:
-            return self.async_show_form(step_id=step_id, data_schema=schema)
+            return self.async_show_form(
+                step_id=step_id, data_schema=schema, description_placeholders=self._placeholders()
+            )
         self._connect_data = dict(user_input or {})
+        if (login := self._refused_login) is not None:
+            self._refused_login = None
+            return await self.async_oauth_create_entry(login)
         return await self.async_step_pick_implementation()
+
+    def _placeholders(self) -> dict[str, str]:
+        """What the provider's forms name: the provider and where its applications are made."""
+        return {"provider": self._provider.name, "dashboard_url": self._provider.dashboard_url}
+
+    def _app_defaults(self) -> dict[str, Any]:
+        """What another entry of the provider's connect form said: most users have one app."""
+        for entry in self._async_current_entries(include_ignore=False):
+            if provider_of(entry.data) is self._provider:
+                return dict(entry.data)
+        return {}
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The account needs connecting again."""
@@ -93,8 +116,7 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         """Ask before sending the user to the provider's login."""
         if user_input is None:
             return self.async_show_form(
-                step_id="reauth_confirm",
-                description_placeholders={"provider": self._provider.name},
+                step_id="reauth_confirm", description_placeholders=self._placeholders()
             )
         return await self.async_step_pick_implementation(
             {"implementation": self._get_reauth_entry().data["auth_implementation"]}
@@ -111,7 +133,7 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             return self.async_show_form(
                 step_id="reconfigure",
                 data_schema=schema,
-                description_placeholders={"provider": self._provider.name},
+                description_placeholders=self._placeholders(),
             )
         self._connect_data.update(user_input or {})
         return await self.async_step_pick_implementation(
@@ -178,7 +200,9 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             return str(access_token)
 
         provider = self._provider
-        client = provider.create_client(async_get_clientsession(self.hass), token, data)
+        client = provider.create_client(
+            async_get_clientsession(self.hass), token, {**data, **self._connect_data}
+        )
         existing = (
             self._get_reauth_entry()
             if self.source == SOURCE_REAUTH
@@ -192,6 +216,15 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             records = await async_fetch_records(client, await client.async_get_vehicle_ids(), known)
         except ApiError as err:
             LOGGER.debug("Testing the new %s connection failed: %s", provider.name, err)
+            if err.kind is ErrorKind.AUTHENTICATION and provider.refused_field and not existing:
+                # The login is fresh, so what the provider refuses is the form's value.
+                self._refused_login = data
+                return self.async_show_form(
+                    step_id=provider.key,
+                    data_schema=provider.connect_schema(self._connect_data),
+                    errors={provider.refused_field: "refused"},
+                    description_placeholders=self._placeholders(),
+                )
             return self.async_abort(reason="cannot_connect")
         if not records:
             return self.async_abort(
@@ -210,7 +243,12 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
                 reason="wrong_account", description_placeholders={"provider": provider.name}
             )
             return self.async_update_reload_and_abort(existing, data_updates=entry_data)
-        self._abort_if_unique_id_configured()
+        if other := self.hass.config_entries.async_entry_for_domain_unique_id(
+            DOMAIN, f"{provider.key}:{account_id}"
+        ):
+            return self.async_abort(
+                reason="already_configured", description_placeholders={"title": other.title}
+            )
         return self.async_create_entry(title=provider.name, data=entry_data)
 
 

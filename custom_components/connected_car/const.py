@@ -12,6 +12,8 @@ CONF_PROVIDER: Final = "provider"
 CONF_MODE: Final = "mode"
 CONF_VEHICLES: Final = "vehicles"
 CONF_MONTHLY_BUDGET: Final = "monthly_budget"
+CONF_DAILY_REQUESTS: Final = "daily_requests"
+CONF_API_KEY: Final = "api_key"
 
 # Points every provider at another origin (the local simulator) instead of its cloud.
 SIMULATOR_URL_ENV: Final = "CONNECTED_CAR_SIMULATOR_URL"

@@ -119,9 +119,13 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
 
         return release
 
-    def _fit_interval(self) -> None:
-        """Poll as the budget allows, but no later than the moment a wait for the provider ends."""
-        interval = self._cost.interval(self.polled_features, self._busy())
+    def _fit_interval(self, data: Snapshot | None = None) -> None:
+        """Poll as the budget allows, but no later than the moment a wait for the provider ends.
+
+        data is what the car showed last (the coordinator's data unless a poll just brought more):
+        a car that charges or stands open is read more often.
+        """
+        interval = self._cost.interval(self.polled_features, _is_busy(data or self.data))
         if self.quiet_until is not None:
             until_quiet_ends = self.quiet_until - dt_util.utcnow() + timedelta(seconds=1)
             interval = min(interval, max(until_quiet_ends, timedelta(seconds=1)))
@@ -136,19 +140,20 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             if count > 0 and f in self.supported and f not in self._denied
         )
 
-    def _busy(self) -> bool:
+    @property
+    def is_busy(self) -> bool:
         """Whether the car charges or stands open: its state changes quickly now."""
-        charge = self.reading(Feature.CHARGE, Charge)
-        security = self.reading(Feature.SECURITY, Security)
-        return bool(
-            (charge and charge.state is ChargingState.CHARGING)
-            or (security and (security.doors_open or security.trunk_open))
-        )
+        return _is_busy(self.data)
 
     async def async_refresh_everything(self) -> None:
         """Read every polled feature now, whether or not its cadence says it is due."""
         self._read_everything = True
         await self.async_refresh()
+
+    @property
+    def last_read(self) -> dict[Feature, datetime]:
+        """When each feature was last read from the provider."""
+        return dict(self._last_read)
 
     @property
     def is_unreachable(self) -> bool:
@@ -161,36 +166,62 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return reading if isinstance(reading, kind) else None
 
     async def _async_update_data(self) -> Snapshot:
-        quiet = self._is_quiet()
-        self._fit_interval()
-        if quiet:
+        data = await self._async_poll()
+        self._fit_interval(data)
+        return data
+
+    async def _async_poll(self) -> Snapshot:
+        if self._is_quiet():
             return self.data or Snapshot()
         now = dt_util.utcnow()
         features = self.polled_features
         if not self._read_everything:
-            features = self._cost.due(features, self._last_read, now, self._busy())
+            features = self._cost.due(features, self._last_read, now, self.is_busy)
         self._read_everything = False
         if not features and self.data is not None:
             return self.data
+        # After a failed poll, where each feature costs its own requests, one feature probes
+        # whether the provider answers again; the rest follow only once it does.
+        probing = self._failures > 0 and not self.client.batched and len(features) > 1
         try:
-            snapshot = await self.client.async_read(self.vehicle.id, features)
+            snapshot = await self._async_read(features[:1] if probing else features)
+            if probing:
+                rest = await self._async_read(features[1:])
+                snapshot = replace(
+                    rest,
+                    readings=snapshot.readings | rest.readings,
+                    recorded_at=snapshot.recorded_at | rest.recorded_at,
+                    errors=snapshot.errors | rest.errors,
+                )
         except OAuth2TokenRequestReauthError as err:
             raise _auth_failed(self._provider) from err
         except OAuth2TokenRequestBaseError as err:
             self._retry(err)
         except ApiError as err:
             return self._on_failed_poll(err, features, self.data or Snapshot())
-        self._last_read.update(dict.fromkeys(features, now))
+        # A feature that failed is still due: it is read again at the next poll.
+        self._last_read.update(dict.fromkeys(snapshot.readings, now))
         return self._on_poll(snapshot, saw_the_car=bool(features))
+
+    async def _async_read(self, features: list[Feature]) -> Snapshot:
+        """Read features; a read in which every feature failed for passing trouble failed whole."""
+        snapshot = await self.client.async_read(self.vehicle.id, features)
+        errors = list(snapshot.errors.values())
+        if not snapshot.readings and errors and all(e.kind is ErrorKind.TRANSIENT for e in errors):
+            raise errors[0]
+        return snapshot
 
     @callback
     def async_start_with(self, snapshot: Snapshot) -> None:
         """Take the discovery read of a new car as its first poll."""
         self._last_read.update(dict.fromkeys(snapshot.readings, dt_util.utcnow()))
         try:
-            self.async_set_updated_data(self._on_poll(snapshot, saw_the_car=True))
+            data = self._on_poll(snapshot, saw_the_car=True)
         except ConfigEntryAuthFailed:
             self.config_entry.async_start_reauth(self.hass)
+            return
+        self._fit_interval(data)
+        self.async_set_updated_data(data)
 
     def _on_poll(self, snapshot: Snapshot, *, saw_the_car: bool) -> Snapshot:
         """A poll answered: act on each failed path, keep last values, and sync the repairs.
@@ -213,7 +244,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                     if self._rate_limited(err):
                         problems.append(Problem("rate_limited"))
                 case ErrorKind.QUOTA_EXHAUSTED:
-                    self._budget_used_up()
+                    self._budget_used_up(err)
                 case ErrorKind.UNREACHABLE:
                     unreachable = True
                 case ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING | ErrorKind.VIRTUAL_KEY:
@@ -241,7 +272,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                     self.issues.async_raise(Problem("rate_limited"))
                 return previous
             case ErrorKind.QUOTA_EXHAUSTED:
-                self._budget_used_up()
+                self._budget_used_up(err)
                 return previous
             case ErrorKind.UNREACHABLE:
                 self._set_unreachable(True)
@@ -297,9 +328,16 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._rate_limited_since = self._rate_limited_since or now
         return now - self._rate_limited_since >= RATE_LIMIT_REPAIR_AFTER
 
-    def _budget_used_up(self) -> None:
-        """Pause polling until the call quota renews; the entities keep their last values."""
-        self.quiet_until = self._cost.quota_renews(dt_util.utcnow())
+    def _budget_used_up(self, err: ProviderError) -> None:
+        """Pause polling until the call quota renews; the entities keep their last values.
+
+        The provider may say when (Volvo: "replenished in 08:12:33"); else the cost model knows.
+        """
+        now = dt_util.utcnow()
+        retry_after = err.details.retry_after
+        self.quiet_until = (
+            now + timedelta(seconds=retry_after) if retry_after else self._cost.quota_renews(now)
+        )
         self._quiet_reason = "budget_used_up"
         self.issues.async_raise(self._budget_problem())
 
@@ -392,7 +430,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                 if self._rate_limited(err):
                     self.issues.async_raise(Problem("rate_limited"))
             case ErrorKind.QUOTA_EXHAUSTED:
-                self._budget_used_up()
+                self._budget_used_up(err)
 
     async def _async_confirm(self, feature: Feature) -> None:
         """Read one feature after a command, so the state shown is the car's own."""
@@ -422,6 +460,17 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         """Show new data without counting it as a poll: the next poll keeps its time."""
         self.data = data
         self.async_update_listeners()
+
+
+def _is_busy(data: Snapshot | None) -> bool:
+    """Whether a car that showed data charges or stands open."""
+    if data is None:
+        return False
+    charge = data.readings.get(Feature.CHARGE)
+    security = data.readings.get(Feature.SECURITY)
+    return (isinstance(charge, Charge) and charge.state is ChargingState.CHARGING) or (
+        isinstance(security, Security) and bool(security.doors_open or security.trunk_open)
+    )
 
 
 def _auth_failed(provider: Provider) -> ConfigEntryAuthFailed:

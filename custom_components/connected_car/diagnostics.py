@@ -21,6 +21,10 @@ TO_REDACT = {
     "unique_id",
     "user_id",
     "webhook_secret",
+    "webhook_id",
+    "cloudhook_url",
+    "api_key",
+    "image_url",
     "resolution_url",
 }
 
@@ -37,7 +41,9 @@ async def async_get_config_entry_diagnostics(
             "vin": c.vehicle.vin,
             "permissions": sorted(c.permissions),
             "supported": sorted(c.supported),
+            "commands": sorted(c.commands),
             "polled": list(c.polled_features),
+            "last_read": {str(f): at.isoformat() for f, at in sorted(c.last_read.items())},
             "update_interval": str(c.update_interval),
             "last_update_success": c.last_update_success,
             "readings": {str(f): asdict(r) for f, r in (c.data.readings.items() if c.data else ())},

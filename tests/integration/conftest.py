@@ -1,4 +1,4 @@
-"""Home Assistant with Connected Car, Smartcar's application credentials, and the simulator."""
+"""Home Assistant with Connected Car, the providers' application credentials, and the simulator."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -22,6 +22,8 @@ from .simulator_control import SimulatorControl, connect
 
 CLIENT_ID = "sim-client-id"
 CLIENT_SECRET = "sim-client-secret"
+VOLVO_CLIENT_ID = "sim-volvo-client-id"
+VOLVO_CLIENT_SECRET = "sim-volvo-client-secret"
 
 type SetupIntegration = Callable[..., Awaitable[MockConfigEntry]]
 
@@ -59,6 +61,12 @@ async def credentials(hass: HomeAssistant) -> None:
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET, "Smartcar simulator app")
     )
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential(VOLVO_CLIENT_ID, VOLVO_CLIENT_SECRET, "Volvo Cars simulator app"),
+        f"volvo:{VOLVO_CLIENT_ID}",
+    )
 
 
 @pytest.fixture
@@ -71,8 +79,10 @@ def setup_integration(
 ) -> SetupIntegration:
     """Add Connected Car through the real config flow and Connect; return the loaded entry."""
 
-    async def setup(**connect_options: Any) -> MockConfigEntry:
-        result = await connect(hass, await hass_client_no_auth(), sim, **connect_options)
+    async def setup(provider: str = "smartcar", **connect_options: Any) -> MockConfigEntry:
+        result = await connect(
+            hass, await hass_client_no_auth(), sim, provider=provider, **connect_options
+        )
         assert result["type"] == "create_entry", result
         await hass.async_block_till_done()
         entry = result["result"]
@@ -80,3 +90,9 @@ def setup_integration(
         return entry  # type: ignore[no-any-return]
 
     return setup
+
+
+@pytest.fixture(params=["smartcar", "volvo"])
+def provider(request: pytest.FixtureRequest) -> str:
+    """Each provider in turn, for behaviour every provider shares."""
+    return str(request.param)

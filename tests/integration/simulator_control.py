@@ -1,4 +1,4 @@
-"""Drive the simulator: its control API, and Smartcar Connect as a user's browser would."""
+"""Drive the simulator: its control API, and the providers' logins as a user's browser would."""
 
 from typing import Any
 
@@ -20,14 +20,15 @@ class SimulatorControl:
         self.session = session
         self.url = url
 
-    async def _call(self, method: str, path: str, payload: Any = None) -> Any:
+    async def call(self, method: str, path: str, payload: Any = None) -> Any:
+        """Any control API call; it must succeed."""
         async with self.session.request(method, f"{self.url}/_simulator{path}", json=payload) as r:
             assert r.status < 300, await r.text()
             return await r.json() if r.content_type == "application/json" else None
 
     async def vehicles(self, provider: str = "smartcar") -> list[dict[str, Any]]:
         """Every simulated car of provider, with its state."""
-        cars: list[dict[str, Any]] = await self._call("GET", "/vehicles")
+        cars: list[dict[str, Any]] = await self.call("GET", "/vehicles")
         return [car for car in cars if car["provider"] == provider]
 
     async def vehicle(self, make: str, provider: str = "smartcar") -> dict[str, Any]:
@@ -37,41 +38,51 @@ class SimulatorControl:
 
     async def patch(self, vehicle_id: str, **state: Any) -> dict[str, Any]:
         """Change a car's state."""
-        return await self._call("PATCH", f"/vehicles/{vehicle_id}", state)  # type: ignore[no-any-return]
+        return await self.call("PATCH", f"/vehicles/{vehicle_id}", state)  # type: ignore[no-any-return]
 
     async def inject_error(self, **error: Any) -> None:
         """Make matching requests fail."""
-        await self._call("POST", "/errors", {"provider": "smartcar", **error})
+        await self.call("POST", "/errors", {"provider": "smartcar", **error})
 
     async def clear_errors(self) -> None:
         """Stop failing requests."""
-        await self._call("DELETE", "/errors")
+        await self.call("DELETE", "/errors")
 
     async def stats(self, provider: str = "smartcar") -> dict[str, Any]:
         """Requests and billable calls per car of provider, and the totals of every provider."""
-        stats: dict[str, Any] = await self._call("GET", "/stats")
+        stats: dict[str, Any] = await self.call("GET", "/stats")
         ids = {car["id"] for car in await self.vehicles(provider)}
         stats["vehicles"] = {key: value for key, value in stats["vehicles"].items() if key in ids}
         return stats
 
     async def reset_stats(self) -> None:
         """Start counting from zero."""
-        await self._call("DELETE", "/stats")
+        await self.call("DELETE", "/stats")
 
     async def latency(self, ms: int) -> None:
         """Delay every API response."""
-        await self._call("POST", "/latency", {"ms": ms})
+        await self.call("POST", "/latency", {"ms": ms})
 
 
-async def start_flow(hass: HomeAssistant, mode: str = "simulated") -> ConfigFlowResult:
-    """Start adding the integration: pick Smartcar and Connect's mode, up to Connect."""
+# What each provider's connect form is answered with, unless a test says otherwise.
+CONNECT_FORMS: dict[str, dict[str, str]] = {
+    "smartcar": {"mode": "simulated"},
+    "volvo": {"api_key": "sim-vcc-api-key"},
+}
+
+
+async def start_flow(
+    hass: HomeAssistant, mode: str = "simulated", provider: str = "smartcar", **form: str
+) -> ConfigFlowResult:
+    """Start adding the integration: pick the provider and answer its form, up to its login."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "smartcar"}
+        result["flow_id"], {"next_step_id": provider}
     )
     assert result["type"] is FlowResultType.FORM
-    return await hass.config_entries.flow.async_configure(result["flow_id"], {"mode": mode})
+    answer = CONNECT_FORMS[provider] | ({"mode": mode} if provider == "smartcar" else {}) | form
+    return await hass.config_entries.flow.async_configure(result["flow_id"], answer)
 
 
 async def finish_connect(
@@ -100,7 +111,9 @@ async def connect(
     client: test_utils.TestClient,
     sim: SimulatorControl,
     mode: str = "simulated",
+    provider: str = "smartcar",
     **connect_query: str,
 ) -> ConfigFlowResult:
-    """The whole add-integration flow through Connect."""
-    return await finish_connect(hass, client, sim, await start_flow(hass, mode), **connect_query)
+    """The whole add-integration flow through the provider's login."""
+    started = await start_flow(hass, mode, provider)
+    return await finish_connect(hass, client, sim, started, **connect_query)

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from .conftest import SetupIntegration
 from .helpers import state_of
@@ -221,11 +222,12 @@ async def test_send_destination_bad_input_sends_nothing(
 async def test_send_destination_to_a_device_of_another_integration(
     hass: HomeAssistant, setup_integration: SetupIntegration
 ) -> None:
-    """A device that is not one of our cars is refused."""
+    """A device that is not one of our cars is refused, also one another integration shares."""
     await setup_integration()
+    foreign = MockConfigEntry(domain="other")
+    foreign.add_to_hass(hass)
     other = dr.async_get(hass).async_get_or_create(
-        config_entry_id=next(iter(hass.config_entries.async_entries("connected_car"))).entry_id,
-        identifiers={("other", "x")},
+        config_entry_id=foreign.entry_id, identifiers={("other", "x")}
     )
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(
@@ -235,3 +237,27 @@ async def test_send_destination_to_a_device_of_another_integration(
             blocking=True,
         )
     assert raised.value.translation_key == "unknown_device"
+
+
+async def test_send_destination_while_the_entry_is_not_loaded(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """The car's entry is unloaded: the action says so and sends nothing."""
+    entry = await setup_integration()
+    ford = await sim.vehicle("Ford")
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"smartcar:{ford['id']}"), entry.entry_id
+    )
+    assert device is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await sim.reset_stats()
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            "send_destination",
+            {"device_id": device.id, "latitude": 1, "longitude": 1},
+            blocking=True,
+        )
+    assert raised.value.translation_key == "entry_not_loaded"
+    assert (await sim.stats())["totals"]["requests"] == 0

@@ -4,7 +4,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
-from custom_components.connected_car.const import CONF_PROVIDER, DOMAIN
+from custom_components.connected_car.const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN
 
 from .conftest import SetupIntegration
 from .helpers import state_of
@@ -30,6 +30,11 @@ async def test_entry_of_version_1_1_migrates_its_ids(
     old_unique_id = entry.unique_id.removeprefix("smartcar:")  # type: ignore[union-attr]
     data = dict(entry.data)
     del data[CONF_PROVIDER]
+    # 1.1 stored no commands or pictures: the grant's permissions tell the commands.
+    data[CONF_VEHICLES] = {
+        vehicle_id: {k: v for k, v in record.items() if k not in ("commands", "image_url")}
+        for vehicle_id, record in data[CONF_VEHICLES].items()
+    }
     hass.config_entries.async_update_entry(
         entry, unique_id=old_unique_id, minor_version=1, data=data
     )
@@ -42,6 +47,13 @@ async def test_entry_of_version_1_1_migrates_its_ids(
             device.id,
             new_identifiers={(DOMAIN, i[1].removeprefix("smartcar:")) for i in device.identifiers},
         )
+    # What a car that has since left the account may have left behind: not ours to rename.
+    stray = entity_registry.async_get_or_create(
+        "sensor", DOMAIN, "gone-car_odometer", config_entry=entry
+    )
+    stray_device = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "gone-car")}
+    )
     old_ids = {
         e.unique_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     }
@@ -58,8 +70,11 @@ async def test_entry_of_version_1_1_migrates_its_ids(
         e.entity_id: e.unique_id
         for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     }
+    assert migrated.pop(stray.entity_id) == "gone-car_odometer"
     assert migrated == entities
+    assert device_registry.async_get(stray_device.id) is None  # gone with its car
     assert state_of(hass, "lock.ford_f_150") == lock_state
+    assert "lock" in entry.runtime_data.coordinators[next(iter(entry.data[CONF_VEHICLES]))].commands
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert len(devices) == 4
     for device in devices:

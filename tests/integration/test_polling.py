@@ -10,10 +10,6 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
-from pytest_homeassistant_custom_component.components.diagnostics import (
-    get_diagnostics_for_config_entry,
-)
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.connected_car.api.model import Feature
 from custom_components.connected_car.schedule import MonthlyCallBudget
@@ -264,30 +260,3 @@ async def test_restart_costs_no_discovery(
     for usage in stats["vehicles"].values():
         assert usage["requests"] == 1
     assert stats["totals"]["requests"] == len(stats["vehicles"]) + 1  # + the vehicle list
-
-
-async def test_diagnostics_redact_secrets(
-    hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
-    setup_integration: SetupIntegration,
-    sim: SimulatorControl,
-) -> None:
-    """Tokens, VINs and locations never reach diagnostics."""
-    entry = await setup_integration()
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
-
-    text = str(diagnostics)
-    for secret in (entry.data["token"]["access_token"], entry.data["token"]["refresh_token"]):
-        assert secret not in text
-    for car in await sim.vehicles():
-        assert car["vin"] not in text
-        assert str(car["state"]["location"]["latitude"]) not in text
-    assert entry.unique_id not in text
-    assert len(diagnostics["cars"]) == 4
-    assert diagnostics["entry"]["data"]["token"]["access_token"] == "**REDACTED**"
-    assert {car["make"] for car in diagnostics["cars"].values()} == {
-        "Tesla",
-        "Volkswagen",
-        "Ford",
-        "Toyota",
-    }

@@ -16,6 +16,8 @@ class VehicleClient(Protocol):
     command_permissions: Mapping[Command, str]
     # The optional reading fields this provider fills in, as "feature.field" (security.hood_open).
     optional_fields: frozenset[str]
+    # Whether a read costs one request whatever it reads (a batch), or requests per feature.
+    batched: bool
 
     async def async_get_account_id(self) -> str:
         """An id that stays the same for the account, so it identifies the config entry."""

@@ -156,6 +156,7 @@ class SmartcarClient:
     feature_permissions: Mapping[Feature, str] = FEATURE_PERMISSIONS
     command_permissions: Mapping[Command, str] = COMMAND_PERMISSIONS
     optional_fields = frozenset({"security.charging_port_open"})
+    batched = True
 
     def __init__(
         self,

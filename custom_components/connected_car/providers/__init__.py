@@ -10,9 +10,12 @@ from homeassistant.components.application_credentials import ClientCredential
 from ..const import CONF_PROVIDER
 from .base import Provider
 from .smartcar import SmartcarProvider
+from .volvo import VolvoProvider
 
 # In the order of the provider menu.
-PROVIDERS: dict[str, Provider] = {provider.key: provider for provider in (SmartcarProvider(),)}
+PROVIDERS: dict[str, Provider] = {
+    provider.key: provider for provider in (SmartcarProvider(), VolvoProvider())
+}
 # Credentials from before there were other providers are Smartcar's.
 DEFAULT_PROVIDER = PROVIDERS[SmartcarProvider.key]
 

@@ -29,10 +29,17 @@ class Provider(ABC):
     docs_url: str  # its guide to errors, where a repair has no better link
     # Errors its login may send the user back with, each with its own abort reason.
     authorize_errors: tuple[str, ...] = ("access_denied",)
+    # The connect form's field to blame when the provider refuses a fresh login (an API key).
+    refused_field: str | None = None
 
+    # Account error code -> repair issue key; other codes raise the generic account problem.
+    account_issues: Mapping[str, str] = {}
+    # Repair issue key -> the provider's page about it, for a problem whose error has no link.
+    help_urls: Mapping[str, str] = {}
+
+    @abstractmethod
     def connect_schema(self, entry_data: Mapping[str, Any]) -> vol.Schema | None:
         """The form asked before logging in (defaults from entry_data), or None for no form."""
-        return None
 
     def authorize_data(self, entry_data: Mapping[str, Any]) -> dict[str, Any]:
         """Extra query parameters of the authorize request, from what the connect form stored."""
@@ -41,7 +48,11 @@ class Provider(ABC):
     def owns_credential(self, auth_domain: str, credential: ClientCredential) -> bool:
         """Whether an application credential is this provider's, by its id or its name."""
         name = (credential.name or "").casefold()
-        return auth_domain.startswith(f"{self.key}:") or self.name.casefold() in name
+        return (
+            auth_domain.startswith(f"{self.key}:")
+            or self.key in name
+            or self.name.casefold() in name
+        )
 
     @abstractmethod
     def auth_implementation(
@@ -62,18 +73,18 @@ class Provider(ABC):
     def cost_model(self, options: Mapping[str, Any], cars_on_app: int) -> CostModel:
         """The price of polling, as the entry's options set it, for one of cars_on_app cars."""
 
+    @abstractmethod
     def options_schema(self, options: Mapping[str, Any]) -> dict[Any, Any]:
         """The fields of the options form, with the current options as defaults."""
-        return {}
 
+    @abstractmethod
     def options_from_form(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
         """The options to store from what the options form returned."""
-        return dict(user_input)
 
     def account_issue(self, err: ProviderError) -> str:
         """The repair issue key of an account problem."""
-        return OTHER_ACCOUNT_ISSUE
+        return self.account_issues.get(err.code or "", OTHER_ACCOUNT_ISSUE)
 
     def help_url(self, issue_key: str) -> str:
         """Where the provider explains the problem of a repair issue that carries no link."""
-        return self.docs_url
+        return self.help_urls.get(issue_key, self.docs_url)

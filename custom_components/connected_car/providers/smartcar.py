@@ -24,10 +24,8 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 
 from ..api.client import VehicleClient
-from ..api.errors import ProviderError
 from ..api.smartcar import CONNECT_ERRORS, DEFAULT_SCOPE, SmartcarClient, SmartcarOrigins
 from ..const import CONF_MODE, CONF_MONTHLY_BUDGET, SIMULATOR_URL_ENV
-from ..issues import OTHER_ACCOUNT_ISSUE
 from ..schedule import MonthlyCallBudget
 from .base import AccessToken, Provider
 
@@ -73,6 +71,8 @@ class SmartcarProvider(Provider):
     dashboard_url = "https://dashboard.smartcar.com/"
     docs_url = "https://smartcar.com/docs/errors/api-errors/connected-services-account-errors"
     authorize_errors = CONNECT_ERRORS
+    account_issues = ACCOUNT_ISSUES
+    help_urls = GUIDES
 
     @override
     def connect_schema(self, entry_data: Mapping[str, Any]) -> vol.Schema:
@@ -132,14 +132,6 @@ class SmartcarProvider(Provider):
     @override
     def options_from_form(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
         return {CONF_MONTHLY_BUDGET: int(user_input[CONF_MONTHLY_BUDGET])}
-
-    @override
-    def account_issue(self, err: ProviderError) -> str:
-        return ACCOUNT_ISSUES.get(err.code or "", OTHER_ACCOUNT_ISSUE)
-
-    @override
-    def help_url(self, issue_key: str) -> str:
-        return GUIDES.get(issue_key, self.docs_url)
 
 
 class SmartcarOAuth2Implementation(AuthImplementation):
