@@ -41,6 +41,7 @@ config:
 conversation:
 diagnostics:
 frontend:
+image:
 onboarding:
 person:
 repairs:

@@ -17,6 +17,7 @@ from custom_components.connected_car.binary_sensor import BINARY_SENSORS
 from custom_components.connected_car.button import COMMAND_BUTTONS, REFRESH
 from custom_components.connected_car.const import DOMAIN
 from custom_components.connected_car.device_tracker import LOCATION
+from custom_components.connected_car.image import PICTURE
 from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, Fix
 from custom_components.connected_car.number import CHARGE_LIMIT
 from custom_components.connected_car.providers.smartcar import ACCOUNT_ISSUES
@@ -30,6 +31,7 @@ PLATFORMS = {
     "binary_sensor": BINARY_SENSORS,
     "button": (REFRESH, *COMMAND_BUTTONS),
     "device_tracker": (LOCATION,),
+    "image": (PICTURE,),
     "number": (CHARGE_LIMIT,),
     "switch": (CHARGING,),
 }

@@ -33,6 +33,7 @@ from .issues import CarIssues, Problem
 from .vehicles import (
     VehicleRecord,
     available_commands,
+    reported_fields,
     supported_features,
     vehicle_from_record,
 )
@@ -84,6 +85,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.vehicle_key = f"{provider.key}:{vehicle_id}"
         self.permissions = frozenset(record["permissions"])
         self.commands = frozenset(available_commands(client, record))
+        self.fields = reported_fields(client, record)
         self.supported = set(supported_features(record))
         self.issues = CarIssues(hass, config_entry, provider, self.vehicle)
         self._provider = provider

@@ -22,7 +22,7 @@ class ConnectedCarEntityDescription(EntityDescription):
     feature: Feature | None
     # Another feature the car must support for the entity to make sense (a charging port: CHARGE).
     only_with: Feature | None = None
-    # An optional reading field the provider must fill in, as "feature.field" (security.hood_open).
+    # An optional reading field the car must report, as "feature.field" (security.hood_open).
     field: str | None = None
     # A command the car must take (a lock: LOCK), or must not take (a read-only twin of a control).
     command: Command | None = None
@@ -83,12 +83,11 @@ def coordinators_with(
 ) -> list[VehicleCoordinator]:
     """The coordinators of the entry's cars that support what the described entity needs."""
     needed = {f for f in (description.feature, description.only_with) if f is not None}
-    if description.field and description.field not in entry.runtime_data.client.optional_fields:
-        return []
     return [
         c
         for c in entry.runtime_data.coordinators.values()
         if needed <= c.supported
+        and (description.field is None or description.field in c.fields)
         and (description.command is None or description.command in c.commands)
         and (description.unless_command is None or description.unless_command not in c.commands)
     ]

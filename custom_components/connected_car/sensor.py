@@ -32,6 +32,7 @@ from .api.model import (
     Charge,
     ChargeLimit,
     ChargingState,
+    ChargingType,
     Command,
     EngineOil,
     Feature,
@@ -145,6 +146,15 @@ SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
         suggested_display_precision=1,
         value=lambda c: ch.power if (ch := _charge(c)) else None,
+    ),
+    ConnectedCarSensorDescription(
+        key="charging_type",
+        translation_key="charging_type",
+        feature=Feature.CHARGE,
+        field="charge.type",
+        device_class=SensorDeviceClass.ENUM,
+        options=[charging_type.value for charging_type in ChargingType],
+        value=lambda c: ch.type.value if (ch := _charge(c)) and ch.type else None,
     ),
     ConnectedCarSensorDescription(
         key="time_to_full",

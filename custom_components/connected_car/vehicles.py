@@ -25,6 +25,7 @@ class VehicleRecord(TypedDict):
     vin: str | None
     permissions: list[str]
     features: NotRequired[list[str]]
+    fields: NotRequired[list[str]]  # the optional reading fields the car reports
     commands: NotRequired[list[str]]
     image_url: NotRequired[str | None]
 
@@ -71,6 +72,25 @@ def features_from_discovery(snapshot: Snapshot) -> list[str]:
     )
 
 
+def fields_from_discovery(snapshot: Snapshot, optional_fields: frozenset[str]) -> list[str]:
+    """Optional fields ("feature.field") the car reported a value for at discovery.
+
+    A feature that gave no reading then (asleep, say) keeps all of its fields: no proof is no proof.
+    """
+    reported: list[str] = []
+    for name in optional_fields:
+        feature, _, field = name.partition(".")
+        reading = snapshot.readings.get(Feature(feature))
+        if reading is None or getattr(reading, field, None) is not None:
+            reported.append(name)
+    return sorted(reported)
+
+
+def reported_fields(client: VehicleClient, record: VehicleRecord) -> frozenset[str]:
+    """The optional fields a car reports (records from before they were stored: the provider's)."""
+    return frozenset(record.get("fields", client.optional_fields))
+
+
 async def async_fetch_records(
     client: VehicleClient, vehicle_ids: list[str], known: dict[str, Any]
 ) -> dict[str, VehicleRecord]:
@@ -113,4 +133,5 @@ async def async_discover(
     )
     for vehicle_id, snapshot in zip(new, snapshots, strict=True):
         records[vehicle_id]["features"] = features_from_discovery(snapshot)
+        records[vehicle_id]["fields"] = fields_from_discovery(snapshot, client.optional_fields)
     return dict(zip(new, snapshots, strict=True))

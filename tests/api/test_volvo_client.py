@@ -26,6 +26,7 @@ from custom_components.connected_car.api.model import (
     Charge,
     ChargeLimit,
     ChargingState,
+    ChargingType,
     Command,
     Engine,
     Feature,
@@ -371,6 +372,9 @@ def _expected(car: Any) -> tuple[dict[Feature, Reading], set[Feature]]:
             if "chargingPower" in profile.energy_resources
             else None,
             minutes_to_full=round(missing_kwh / model.charge_power_kw * 60) if charging else 0,
+            type=(ChargingType.AC if charging else ChargingType.NONE)
+            if "chargingType" in profile.energy_resources
+            else None,
         )
         readings[Feature.CHARGE_LIMIT] = ChargeLimit(limit=round(charge["limit"] * 100))
     return readings, missing

@@ -157,6 +157,15 @@ async def test_the_cars_show_what_volvo_reports(
     assert hass.states.get("sensor.volvo_v60_battery") is None
     assert state_of(hass, "device_tracker.volvo_v60_location") == "not_home"
     assert state_of(hass, "binary_sensor.volvo_xc60_engine") == "off"
+    assert state_of(hass, "sensor.volvo_ex30_charging_type") == "ac"
+    picture = hass.states.get("image.volvo_ex30_picture")
+    assert picture is not None
+    assert picture.attributes["entity_picture"].startswith("/api/image_proxy/image.volvo_ex30")
+    assert hass.states.get("image.ford_f_150_picture") is None  # Smartcar sends no picture
+    # What a car never reported gets no entity: the EX30 has no engine oil or coolant to warn of.
+    assert hass.states.get("binary_sensor.volvo_ex30_oil_level") is None
+    assert hass.states.get("binary_sensor.volvo_ex30_coolant_level") is None
+    assert state_of(hass, "binary_sensor.volvo_xc60_oil_level") == "off"
 
 
 async def test_lock_unlock_and_buttons_reach_the_car(

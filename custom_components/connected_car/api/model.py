@@ -44,6 +44,14 @@ class Command(StrEnum):
     HONK = "honk"
 
 
+class ChargingType(StrEnum):
+    """How a car charges: alternating or direct current."""
+
+    AC = "ac"
+    DC = "dc"
+    NONE = "none"
+
+
 class ChargingState(StrEnum):
     """Whether a car is charging."""
 
@@ -87,6 +95,7 @@ class Charge:
     state: ChargingState | None
     power: float | None = None
     minutes_to_full: float | None = None
+    type: ChargingType | None = None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from .model import (
     Charge,
     ChargeLimit,
     ChargingState,
+    ChargingType,
     Command,
     Engine,
     Feature,
@@ -232,6 +233,7 @@ CONNECTIONS = {"CONNECTED": True, "DISCONNECTED": False}
 ENGINE_STATUSES = {"RUNNING": True, "STOPPED": False}
 # chargingStatus: these two, else (DISCHARGING, IDLE, SCHEDULED, ERROR, ...) not charging.
 CHARGING_STATES = {"CHARGING": ChargingState.CHARGING, "DONE": ChargingState.FULLY_CHARGED}
+CHARGING_TYPES = {"AC": ChargingType.AC, "DC": ChargingType.DC, "NONE": ChargingType.NONE}
 UNKNOWN_VALUES = frozenset({"UNSPECIFIED", "UNKNOWN", "UNKNOWN_WARNING"})
 
 
@@ -260,6 +262,7 @@ class VolvoClient:
             "security.sunroof_open",
             "charge.power",
             "charge.minutes_to_full",
+            "charge.type",
             "location.heading",
             *(f"warnings.{field.name}" for field in fields(Warnings)),
         }
@@ -786,6 +789,7 @@ def _charge(r: _Reader) -> Charge:
         state=state,
         power=_kw(r.field(ENERGY, "chargingPower")),
         minutes_to_full=_number(r.value(ENERGY, "estimatedChargingTimeToTargetBatteryChargeLevel")),
+        type=_choice(r.value(ENERGY, "chargingType"), CHARGING_TYPES),
     )
 
 
