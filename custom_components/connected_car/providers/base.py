@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2Implementation
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
 import probatio as vol
 
 from ..api.client import VehicleClient
@@ -20,6 +26,16 @@ from ..schedule import CostModel
 type AccessToken = Callable[[], Awaitable[str]]
 
 
+@dataclass(frozen=True)
+class BudgetOption:
+    """The option that sets how many calls a provider's polling may spend, and its bounds."""
+
+    key: str
+    default: int
+    minimum: int
+    maximum: int
+
+
 class Provider(ABC):
     """One maker's cloud (or an aggregator's) as Connected Car uses it."""
 
@@ -27,6 +43,7 @@ class Provider(ABC):
     name: str  # what users call it
     dashboard_url: str  # where its developers create the OAuth application
     docs_url: str  # its guide to errors, where a repair has no better link
+    budget_option: BudgetOption  # the option its cost model reads
     # Errors its login may send the user back with, each with its own abort reason.
     authorize_errors: tuple[str, ...] = ("access_denied",)
     # The connect form's field to blame when the provider refuses a fresh login (an API key).
@@ -73,13 +90,24 @@ class Provider(ABC):
     def cost_model(self, options: Mapping[str, Any], cars_on_app: int) -> CostModel:
         """The price of polling, as the entry's options set it, for one of cars_on_app cars."""
 
-    @abstractmethod
-    def options_schema(self, options: Mapping[str, Any]) -> dict[Any, Any]:
-        """The fields of the options form, with the current options as defaults."""
+    def budget(self, options: Mapping[str, Any]) -> int:
+        """The call budget the options set (the budget option's default until the user sets it)."""
+        return int(options.get(self.budget_option.key, self.budget_option.default))
 
-    @abstractmethod
+    def options_schema(self, options: Mapping[str, Any]) -> dict[Any, Any]:
+        """The options form: the call budget, with the current one as its default."""
+        option = self.budget_option
+        return {
+            vol.Required(option.key, default=self.budget(options)): NumberSelector(
+                NumberSelectorConfig(
+                    min=option.minimum, max=option.maximum, step=1, mode=NumberSelectorMode.BOX
+                )
+            )
+        }
+
     def options_from_form(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        """The options to store from what the options form returned."""
+        """The options to store from what the options form returned (a whole number)."""
+        return {self.budget_option.key: self.budget(user_input)}
 
     def account_issue(self, err: ProviderError) -> str:
         """The repair issue key of an account problem."""

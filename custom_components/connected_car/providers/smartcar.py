@@ -15,9 +15,6 @@ from homeassistant.components.application_credentials import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
 )
@@ -27,7 +24,7 @@ from ..api.client import VehicleClient
 from ..api.smartcar import CONNECT_ERRORS, DEFAULT_SCOPE, SmartcarClient, SmartcarOrigins
 from ..const import CONF_MODE, CONF_MONTHLY_BUDGET, SIMULATOR_URL_ENV
 from ..schedule import MonthlyCallBudget
-from .base import AccessToken, Provider
+from .base import AccessToken, BudgetOption, Provider
 
 CONNECT_MODES = ("live", "simulated")
 # Smartcar's free plan allows 500 billable calls a month per car.
@@ -69,6 +66,9 @@ class SmartcarProvider(Provider):
     key = "smartcar"
     name = "Smartcar"
     dashboard_url = "https://dashboard.smartcar.com/"
+    budget_option = BudgetOption(
+        CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET, MIN_MONTHLY_BUDGET, MAX_MONTHLY_BUDGET
+    )
     docs_url = "https://smartcar.com/docs/errors/api-errors/connected-services-account-errors"
     authorize_errors = CONNECT_ERRORS
     account_issues = ACCOUNT_ISSUES
@@ -112,26 +112,7 @@ class SmartcarProvider(Provider):
 
     @override
     def cost_model(self, options: Mapping[str, Any], cars_on_app: int) -> MonthlyCallBudget:
-        return MonthlyCallBudget(options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET))
-
-    @override
-    def options_schema(self, options: Mapping[str, Any]) -> dict[Any, Any]:
-        """The monthly call budget per car; the polling interval follows from it."""
-        budget = options.get(CONF_MONTHLY_BUDGET, DEFAULT_MONTHLY_BUDGET)
-        return {
-            vol.Required(CONF_MONTHLY_BUDGET, default=budget): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_MONTHLY_BUDGET,
-                    max=MAX_MONTHLY_BUDGET,
-                    step=1,
-                    mode=NumberSelectorMode.BOX,
-                )
-            )
-        }
-
-    @override
-    def options_from_form(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        return {CONF_MONTHLY_BUDGET: int(user_input[CONF_MONTHLY_BUDGET])}
+        return MonthlyCallBudget(self.budget(options))
 
 
 class SmartcarOAuth2Implementation(AuthImplementation):

@@ -12,9 +12,6 @@ from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.config_entry_oauth2_flow import LocalOAuth2ImplementationWithPkce
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -32,7 +29,7 @@ from ..api.volvo import (
 )
 from ..const import CONF_API_KEY, CONF_DAILY_REQUESTS, SIMULATOR_URL_ENV
 from ..schedule import Cadence, DailyAppQuota
-from .base import AccessToken, Provider
+from .base import AccessToken, BudgetOption, Provider
 
 # Volvo allows each application this many requests a day, for all its users' cars together.
 DEFAULT_DAILY_REQUESTS = 10_000
@@ -69,6 +66,9 @@ class VolvoProvider(Provider):
     key = "volvo"
     name = "Volvo Cars"
     dashboard_url = "https://developer.volvocars.com/account/"
+    budget_option = BudgetOption(
+        CONF_DAILY_REQUESTS, DEFAULT_DAILY_REQUESTS, MIN_DAILY_REQUESTS, MAX_DAILY_REQUESTS
+    )
     docs_url = "https://developer.volvocars.com/apis/docs/getting-started/"
     refused_field = CONF_API_KEY
 
@@ -109,30 +109,11 @@ class VolvoProvider(Provider):
     @override
     def cost_model(self, options: Mapping[str, Any], cars_on_app: int) -> DailyAppQuota:
         return DailyAppQuota(
-            requests_per_day=options.get(CONF_DAILY_REQUESTS, DEFAULT_DAILY_REQUESTS),
+            requests_per_day=self.budget(options),
             cars_on_app=cars_on_app,
             cadences=CADENCES,
             requests_per_read=REQUESTS_PER_READ,
         )
-
-    @override
-    def options_schema(self, options: Mapping[str, Any]) -> dict[Any, Any]:
-        """The application's daily requests; every car of the application shares them."""
-        requests = options.get(CONF_DAILY_REQUESTS, DEFAULT_DAILY_REQUESTS)
-        return {
-            vol.Required(CONF_DAILY_REQUESTS, default=requests): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_DAILY_REQUESTS,
-                    max=MAX_DAILY_REQUESTS,
-                    step=1,
-                    mode=NumberSelectorMode.BOX,
-                )
-            )
-        }
-
-    @override
-    def options_from_form(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        return {CONF_DAILY_REQUESTS: int(user_input[CONF_DAILY_REQUESTS])}
 
 
 class VolvoOAuth2Implementation(LocalOAuth2ImplementationWithPkce):
