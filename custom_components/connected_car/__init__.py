@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, cast
 
 from homeassistant.const import Platform
@@ -45,6 +46,8 @@ PLATFORMS = [
     Platform.SWITCH,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# A token renewed this recently (seconds) is the one to use: another car's refusal renewed it.
+TOKEN_RENEWED_RECENTLY = 60
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -65,6 +68,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
     async def access_token() -> str:
         await session.async_ensure_token_valid()
         return cast(str, session.token["access_token"])
+
+    renewing = asyncio.Lock()
+    renewed_at = 0.0
+
+    async def renew_token() -> None:
+        """A new access token now, though ours has not expired: the provider refused it.
+
+        Once for every car that saw the refusal: refresh tokens rotate, so a second refresh with
+        the same one would fail.
+        """
+        nonlocal renewed_at
+        async with renewing:
+            if time.monotonic() - renewed_at < TOKEN_RENEWED_RECENTLY:
+                return
+            token = await session.implementation.async_refresh_token(session.token)
+            hass.config_entries.async_update_entry(entry, data={**entry.data, "token": token})
+            renewed_at = time.monotonic()
 
     client = provider.create_client(async_get_clientsession(hass), access_token, entry.data)
     known: dict[str, Any] = entry.data[CONF_VEHICLES]
@@ -97,6 +117,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
             client=client,
             vehicle_id=vehicle_id,
             record=record,
+            renew_token=renew_token,
             cars_on_app=cars_on_app,
         )
         for vehicle_id, record in records.items()

@@ -7,7 +7,7 @@ every provider: backoff, pauses, dropped features, stale values and repair issue
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -72,6 +72,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         client: VehicleClient,
         vehicle_id: str,
         record: VehicleRecord,
+        renew_token: Callable[[], Awaitable[None]],
         cars_on_app: int = 1,
     ) -> None:
         """Coordinate the car vehicle_id as described by its stored record.
@@ -89,6 +90,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.supported = set(supported_features(record))
         self.issues = CarIssues(hass, config_entry, provider, self.vehicle)
         self._provider = provider
+        self._renew_token = renew_token
         self._cost = provider.cost_model(config_entry.options, cars_on_app)
         # Sends nothing before this moment: a rate limit, or a used-up monthly budget.
         self.quiet_until: datetime | None = None
@@ -206,8 +208,22 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return self._on_poll(snapshot, saw_the_car=bool(features))
 
     async def _async_read(self, features: list[Feature]) -> Snapshot:
-        """Read features; a read in which every feature failed for passing trouble failed whole."""
-        snapshot = await self.client.async_read(self.vehicle.id, features)
+        """Read features; a read in which every feature failed for passing trouble failed whole.
+
+        Providers end tokens early: a token refused before it expires is renewed once and the
+        read repeated, before anyone is asked to log in again.
+        """
+        try:
+            snapshot = await self.client.async_read(self.vehicle.id, features)
+        except ProviderError as err:
+            if err.kind is not ErrorKind.AUTHENTICATION:
+                raise
+            await self._renew_token()
+            snapshot = await self.client.async_read(self.vehicle.id, features)
+        else:
+            if any(e.kind is ErrorKind.AUTHENTICATION for e in snapshot.errors.values()):
+                await self._renew_token()
+                snapshot = await self.client.async_read(self.vehicle.id, features)
         errors = list(snapshot.errors.values())
         if not snapshot.readings and errors and all(e.kind is ErrorKind.TRANSIENT for e in errors):
             raise errors[0]
@@ -400,7 +416,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             raise translated(ServiceValidationError, "not_supported", self._provider)
         self.raise_if_quiet()
         try:
-            await self.client.async_command(self.vehicle.id, command, **params)
+            await self._async_send(command, params)
         except OAuth2TokenRequestReauthError as err:
             raise _auth_failed(self._provider) from err
         except OAuth2TokenRequestBaseError as err:
@@ -418,6 +434,16 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.config_entry.async_create_background_task(
             self.hass, self._async_confirm(feature), f"{DOMAIN} confirm {feature}"
         )
+
+    async def _async_send(self, command: Command, params: dict[str, Any]) -> None:
+        """Send command; a refused token is renewed once, as for reads."""
+        try:
+            await self.client.async_command(self.vehicle.id, command, **params)
+        except ProviderError as err:
+            if err.kind is not ErrorKind.AUTHENTICATION:
+                raise
+            await self._renew_token()
+            await self.client.async_command(self.vehicle.id, command, **params)
 
     def _on_failed_command(self, err: ApiError) -> None:
         """What a refused command teaches about the car or the account."""

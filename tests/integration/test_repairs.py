@@ -554,7 +554,8 @@ async def test_virtual_key_blocks_commands_only(
 @pytest.mark.parametrize(
     ("error", "translation_key", "reauth"),
     [
-        ({"type": "AUTHENTICATION", "code": None}, "authentication_failed", True),
+        # refused again after one new token
+        ({"type": "AUTHENTICATION", "code": None, "times": 2}, "authentication_failed", True),
         ({"type": "RATE_LIMIT", "code": "VEHICLE", "retry_after": 30}, "rate_limited", False),
         ({"type": "BILLING", "code": "VEHICLE_REQUEST_LIMIT"}, "budget_used_up", False),
         ({"type": "CONNECTED_SERVICES_ACCOUNT", "code": "SUBSCRIPTION"}, "command_failed", False),
@@ -574,7 +575,7 @@ async def test_command_errors_are_translated(
 ) -> None:
     """A failed command raises the translated reason, never a stack trace."""
     ford_id, _ = await ford_coordinator(setup_integration, sim)
-    await sim.inject_error(vehicle_id=ford_id, path="/security", times=1, **error)
+    await sim.inject_error(vehicle_id=ford_id, path="/security", **({"times": 1} | error))
 
     with (
         patch("custom_components.connected_car.api.smartcar.REQUEST_TIMEOUT", new=_short_timeout()),

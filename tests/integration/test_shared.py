@@ -185,3 +185,34 @@ async def test_diagnostics_redact_secrets(
     for car in diagnostics["cars"].values():
         assert set(car["last_read"]) <= set(car["supported"])
         assert car["polled"]
+
+
+@pytest.mark.parametrize("lasting", [False, True])
+async def test_a_refused_token_is_renewed_once_before_reauth(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    provider: str,
+    lasting: bool,
+) -> None:
+    """A 401 on a token that has not expired: one new token and one retry. Only a refusal that
+    lasts past the new token asks the user to log in again."""
+    entry = await setup_integration(provider=provider)
+    _, vehicle_id = await _car(sim, provider)
+    coordinator = entry.runtime_data.coordinators[vehicle_id]
+    old_token = entry.data["token"]["access_token"]
+    error_type = {"smartcar": "AUTHENTICATION", "volvo": "UNAUTHORIZED"}[provider]
+    await sim.inject_error(
+        provider=provider,
+        vehicle_id=vehicle_id,
+        type=error_type,
+        code=None,
+        times=None if lasting else 1,
+    )
+
+    await coordinator.async_refresh_everything()
+    await hass.async_block_till_done()
+
+    assert entry.data["token"]["access_token"] != old_token
+    assert reauth_started(hass) is lasting
+    assert coordinator.last_update_success is not lasting
