@@ -72,21 +72,23 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Smartcar: Connect's mode, then connect."""
-        return await self._async_step_connect(PROVIDERS["smartcar"], "smartcar", user_input)
+        return await self._async_step_connect("smartcar", user_input)
 
     async def async_step_volvo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Volvo Cars: the application's API key, then Volvo ID."""
-        return await self._async_step_connect(PROVIDERS["volvo"], "volvo", user_input)
+        return await self._async_step_connect("volvo", user_input)
 
     async def _async_step_connect(
-        self, provider: Provider, step_id: str, user_input: dict[str, Any] | None
+        self, provider_key: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Ask what the provider needs before its login, then log in."""
-        self._provider = provider
+        """Ask what the provider needs before its login (its step is named after it), then log in."""
+        self._provider = provider = PROVIDERS[provider_key]
         schema = provider.connect_schema(self._connect_data or self._app_defaults())
         if schema is not None and user_input is None:
             return self.async_show_form(
-                step_id=step_id, data_schema=schema, description_placeholders=self._placeholders()
+                step_id=provider.key,
+                data_schema=schema,
+                description_placeholders=self._placeholders(),
             )
         self._connect_data = dict(user_input or {})
         if (login := self._refused_login) is not None:
