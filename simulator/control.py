@@ -37,6 +37,8 @@ PROVIDER_ERROR_CATALOGUES: dict[str, Mapping[tuple[str, str | None], _ErrorSpec]
 }
 PROVIDERS = tuple(PROVIDER_ERROR_CATALOGUES)
 FAULT_KEYS = [field.name for field in fields(Fault)]
+# Any Retry-After a client must survive, a year and far beyond.
+MAX_RETRY_AFTER = 10**12
 
 
 @web.middleware
@@ -108,7 +110,7 @@ async def add_error(request: web.Request) -> web.Response:
         vehicle_id=vehicle_id,
         path=path,
         times=_optional_int(body, "times", 1, 1_000_000),
-        retry_after=_optional_int(body, "retry_after", 0, 86400),
+        retry_after=_optional_int(body, "retry_after", 0, MAX_RETRY_AFTER),
         delay=None if body.get("delay") is None else expect_number(body["delay"], "delay", 0, 3600),
     )
     state.faults.add(fault)

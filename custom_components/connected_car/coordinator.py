@@ -47,6 +47,7 @@ RETRY_FIRST = timedelta(minutes=1)
 RETRY_LONGEST = timedelta(minutes=30)  # or the polling interval, when that is longer
 RATE_LIMIT_WAIT = timedelta(seconds=60)  # when the provider names no Retry-After
 RATE_LIMIT_REPAIR_AFTER = timedelta(hours=1)
+RATE_LIMIT_LONGEST_WAIT = timedelta(days=1)
 
 
 @dataclass
@@ -259,8 +260,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                     self._denied[feature] = self.client.feature_permissions[feature]
                 case ErrorKind.RATE_LIMITED:
                     rate_limited = True
-                    if self._rate_limited(err):
-                        problems.append(Problem("rate_limited"))
+                    if problem := self._rate_limited(err):
+                        problems.append(problem)
                 case ErrorKind.QUOTA_EXHAUSTED:
                     self._budget_used_up(err)
                 case ErrorKind.UNREACHABLE:
@@ -286,8 +287,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             case ErrorKind.AUTHENTICATION:
                 raise _auth_failed(self._provider) from err
             case ErrorKind.RATE_LIMITED:
-                if self._rate_limited(err):
-                    self.issues.async_raise(Problem("rate_limited"))
+                if problem := self._rate_limited(err):
+                    self.issues.async_raise(problem)
                 return previous
             case ErrorKind.QUOTA_EXHAUSTED:
                 self._budget_used_up(err)
@@ -333,18 +334,26 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.quiet_until = None
         return False
 
-    def _rate_limited(self, err: ProviderError) -> bool:
-        """Send nothing for as long as the provider asks, then poll. True once it has lasted long.
+    def _rate_limited(self, err: ProviderError) -> Problem | None:
+        """Send nothing for as long as the provider asks, then poll; the repair, once it is due.
 
-        A paused monthly budget stays paused: it lasts longer than any rate limit.
+        A wait longer than a day is cut to a day, and said at once: a provider asking for a year
+        must not silence the car for a year. A paused monthly budget stays paused: it lasts longer
+        than any rate limit.
         """
-        wait = timedelta(seconds=err.details.retry_after or RATE_LIMIT_WAIT.total_seconds())
+        asked = err.details.retry_after or RATE_LIMIT_WAIT.total_seconds()
+        wait = min(timedelta(seconds=asked), RATE_LIMIT_LONGEST_WAIT)
         now = dt_util.utcnow()
         if self._quiet_reason != "budget_used_up" or not self._is_quiet():
             self.quiet_until, self._quiet_reason = now + wait, "rate_limited"
             self._fit_interval()
         self._rate_limited_since = self._rate_limited_since or now
-        return now - self._rate_limited_since >= RATE_LIMIT_REPAIR_AFTER
+        if wait < timedelta(seconds=asked):
+            resumes = dt_util.as_local(now + wait).strftime("%Y-%m-%d %H:%M")
+            return Problem("rate_limited_long", placeholders={"resumes": resumes})
+        if now - self._rate_limited_since >= RATE_LIMIT_REPAIR_AFTER:
+            return Problem("rate_limited")
+        return None
 
     def _budget_used_up(self, err: ProviderError) -> None:
         """Pause polling until the call quota renews; the entities keep their last values.
@@ -455,8 +464,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             case ErrorKind.VIRTUAL_KEY | ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING:
                 self.issues.async_raise(self._problem(err))
             case ErrorKind.RATE_LIMITED:
-                if self._rate_limited(err):
-                    self.issues.async_raise(Problem("rate_limited"))
+                if problem := self._rate_limited(err):
+                    self.issues.async_raise(problem)
             case ErrorKind.QUOTA_EXHAUSTED:
                 self._budget_used_up(err)
 

@@ -8,6 +8,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -216,3 +217,45 @@ async def test_a_refused_token_is_renewed_once_before_reauth(
     assert entry.data["token"]["access_token"] != old_token
     assert reauth_started(hass) is lasting
     assert coordinator.last_update_success is not lasting
+
+
+async def test_a_retry_after_of_a_year_waits_a_day_and_says_so(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    provider: str,
+) -> None:
+    """A provider asking for a year of silence gets a day, and a repair naming when it ends."""
+    entry = await setup_integration(provider=provider)
+    car, vehicle_id = await _car(sim, provider)
+    coordinator = entry.runtime_data.coordinators[vehicle_id]
+    error_type, code = car.rate_limit
+    await sim.inject_error(
+        provider=provider,
+        vehicle_id=vehicle_id,
+        type=error_type,
+        code=code,
+        retry_after=365 * 86400,
+        times=1,
+    )
+
+    await coordinator.async_refresh_everything()
+    await hass.async_block_till_done()
+
+    assert coordinator.quiet_until is not None
+    assert coordinator.quiet_until - dt_util.utcnow() <= timedelta(days=1)
+    issue_id = f"{provider}_{vehicle_id}_rate_limited_long"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["resumes"]
+
+    freezer.tick(timedelta(days=1, minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await hass.services.async_call(
+        "button", "press", {"entity_id": f"button.{car.entity}_refresh"}, blocking=True
+    )
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum, auto
+import math
 
 
 class ErrorKind(StrEnum):
@@ -43,6 +46,21 @@ REFUSAL_REASONS = frozenset(
         "vehicle_offline_for_service",
     }
 )
+
+
+def parse_retry_after(value: str | None) -> int | None:
+    """An HTTP Retry-After header in seconds from now: given as seconds, or as an HTTP date."""
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return int(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except TypeError, ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0, math.ceil((moment - datetime.now(UTC)).total_seconds()))
 
 
 class ApiError(Exception):

@@ -11,7 +11,14 @@ from typing import Any
 
 import aiohttp
 
-from .errors import REFUSAL_REASONS, CommunicationError, ErrorDetails, ErrorKind, ProviderError
+from .errors import (
+    REFUSAL_REASONS,
+    CommunicationError,
+    ErrorDetails,
+    ErrorKind,
+    ProviderError,
+    parse_retry_after,
+)
 from .model import (
     Battery,
     BatteryCapacity,
@@ -336,7 +343,7 @@ def _provider_error(body: Any, status: int, headers: Mapping[str, str]) -> Provi
             suggested_user_message=body.get("suggestedUserMessage"),
             doc_url=body.get("docURL"),
             request_id=body.get("requestId") or headers.get("sc-request-id"),
-            retry_after=_parse_retry_after(headers.get("retry-after")),
+            retry_after=parse_retry_after(headers.get("retry-after")),
         )
     )
 
@@ -351,7 +358,7 @@ def _malformed(status: int, headers: Mapping[str, str]) -> ProviderError:
             code="MALFORMED_RESPONSE",
             status=status,
             request_id=headers.get("sc-request-id"),
-            retry_after=_parse_retry_after(headers.get("retry-after")),
+            retry_after=parse_retry_after(headers.get("retry-after")),
         )
     )
 
@@ -359,15 +366,6 @@ def _malformed(status: int, headers: Mapping[str, str]) -> ProviderError:
 def _display_make(make: str) -> str:
     """Smartcar spells makes in capitals (TESLA); show Tesla, but keep acronyms like BMW."""
     return make if len(make) <= 3 or not make.isupper() else make.title()
-
-
-def _parse_retry_after(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return max(0, int(value))
-    except ValueError:
-        return None
 
 
 def _parse_time(value: str | None) -> datetime | None:

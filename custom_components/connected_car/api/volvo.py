@@ -27,12 +27,10 @@ from collections.abc import (
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 import hashlib
 from http import HTTPStatus
 import json
-import math
 import re
 from typing import Any, cast
 
@@ -46,7 +44,14 @@ from volvocarsapi.models import (
 )
 from volvocarsapi.scopes import ALL_SCOPES
 
-from .errors import ApiError, CommunicationError, ErrorDetails, ErrorKind, ProviderError
+from .errors import (
+    ApiError,
+    CommunicationError,
+    ErrorDetails,
+    ErrorKind,
+    ProviderError,
+    parse_retry_after,
+)
 from .model import (
     Battery,
     Charge,
@@ -537,7 +542,7 @@ def _provider_error(
     kind = ERROR_KINDS.get(
         (status, qualifier), ERROR_KINDS.get((status, None), ErrorKind.TRANSIENT)
     )
-    retry_after = _parse_retry_after(headers.get("Retry-After"))
+    retry_after = parse_retry_after(headers.get("Retry-After"))
     if quota and (replenished := REPLENISHED_IN.search(description or "")):
         hours, minutes, seconds = (int(part) for part in replenished.groups())
         retry_after = hours * 3600 + minutes * 60 + seconds
@@ -576,21 +581,6 @@ def _status_name(status: int) -> str:
         return HTTPStatus(status).name
     except ValueError:
         return f"HTTP_{status}"
-
-
-def _parse_retry_after(value: str | None) -> int | None:
-    """Retry-After in seconds: given as seconds, or as an HTTP date."""
-    if value is None:
-        return None
-    if value.strip().isdigit():
-        return int(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except TypeError, ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return max(0, math.ceil((moment - datetime.now(UTC)).total_seconds()))
 
 
 def _no_data() -> ProviderError:

@@ -50,6 +50,7 @@ GUIDES: dict[str, str] = {
     "budget_used_up": "https://smartcar.com/docs/errors/api-errors/billing-errors",
     "missing_permission": "https://smartcar.com/docs/errors/api-errors/permission-errors",
     "rate_limited": "https://smartcar.com/docs/errors/api-errors/rate-limit-errors",
+    "rate_limited_long": "https://smartcar.com/docs/errors/api-errors/rate-limit-errors",
 }
 
 
