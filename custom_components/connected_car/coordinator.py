@@ -48,6 +48,9 @@ RETRY_LONGEST = timedelta(minutes=30)  # or the polling interval, when that is l
 RATE_LIMIT_WAIT = timedelta(seconds=60)  # when the provider names no Retry-After
 RATE_LIMIT_REPAIR_AFTER = timedelta(hours=1)
 RATE_LIMIT_LONGEST_WAIT = timedelta(days=1)
+# One "cannot" is no proof: a feature is dropped after this many such answers, this far apart.
+UNSUPPORTED_PROOF_ANSWERS = 3
+UNSUPPORTED_PROOF_SPAN = timedelta(hours=12)
 
 
 @dataclass
@@ -102,6 +105,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._rate_limited_since: datetime | None = None
         self._unreachable = False
         self._last_read: dict[Feature, datetime] = {}
+        # Feature -> when the provider said the car cannot give it, since it last could.
+        self.unsupported_answers: dict[Feature, list[datetime]] = {}
         self._read_everything = False
         super().__init__(
             hass,
@@ -206,6 +211,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             return self._on_failed_poll(err, features, self.data or Snapshot())
         # A feature that failed is still due: it is read again at the next poll.
         self._last_read.update(dict.fromkeys(snapshot.readings, now))
+        for feature in snapshot.readings:
+            self.unsupported_answers.pop(feature, None)
         return self._on_poll(snapshot, saw_the_car=bool(features))
 
     async def _async_read(self, features: list[Feature]) -> Snapshot:
@@ -255,7 +262,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                 case ErrorKind.AUTHENTICATION:
                     raise _auth_failed(self._provider) from err
                 case ErrorKind.UNSUPPORTED:
-                    self._drop(feature)
+                    self._unsupported(feature)
                 case ErrorKind.PERMISSION:
                     self._denied[feature] = self.client.feature_permissions[feature]
                 case ErrorKind.RATE_LIMITED:
@@ -381,6 +388,21 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         if self.quiet_until is not None and self._quiet_reason == "budget_used_up":
             problems.append(self._budget_problem())
         return problems
+
+    def _unsupported(self, feature: Feature) -> None:
+        """The provider says the car cannot give feature: drop it once that is proven.
+
+        Proof is several such answers spread over hours; until then its last value stays and it
+        is read as before. A reading of it in between starts the count again.
+        """
+        answers = self.unsupported_answers.setdefault(feature, [])
+        answers.append(dt_util.utcnow())
+        if (
+            len(answers) >= UNSUPPORTED_PROOF_ANSWERS
+            and answers[-1] - answers[0] >= UNSUPPORTED_PROOF_SPAN
+        ):
+            del self.unsupported_answers[feature]
+            self._drop(feature)
 
     def _drop(self, feature: Feature) -> None:
         """The car cannot give feature: never ask for it again, also after a restart."""

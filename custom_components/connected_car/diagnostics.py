@@ -44,6 +44,8 @@ async def async_get_config_entry_diagnostics(
             "commands": sorted(c.commands),
             "polled": list(c.polled_features),
             "last_read": {str(f): at.isoformat() for f, at in sorted(c.last_read.items())},
+            # Features the provider said the car cannot give, not yet proven: how often.
+            "unsupported_answers": {str(f): len(a) for f, a in c.unsupported_answers.items()},
             "update_interval": str(c.update_interval),
             "last_update_success": c.last_update_success,
             "readings": {str(f): asdict(r) for f, r in (c.data.readings.items() if c.data else ())},

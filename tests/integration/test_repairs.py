@@ -401,14 +401,26 @@ async def test_asleep_car_keeps_its_values_and_logs_once(
 
 
 async def test_unsupported_path_is_never_asked_again(
-    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
 ) -> None:
-    """COMPATIBILITY on a path drops it for that car, also after a restart."""
+    """COMPATIBILITY on a path, proven over half a day, drops it for that car, also after a restart.
+
+    The first answers are no proof: the last value stays and the path is still read.
+    """
     ford_id, coordinator = await ford_coordinator(setup_integration, sim)
     entry = coordinator.config_entry
+    tire = state_of(hass, "sensor.ford_f_150_tire_pressure_front_left")
     await sim.inject_error(
         vehicle_id=ford_id, path="/tires/pressure", type="COMPATIBILITY", code="VEHICLE_NOT_CAPABLE"
     )
+    for _ in range(2):
+        await coordinator.async_refresh()
+        assert state_of(hass, "sensor.ford_f_150_tire_pressure_front_left") == tire
+        assert "tires" in entry.data[CONF_VEHICLES][ford_id]["features"]
+        freezer.tick(timedelta(hours=6))
     await coordinator.async_refresh()
     assert state_of(hass, "sensor.ford_f_150_tire_pressure_front_left") == STATE_UNAVAILABLE
     assert "tires" not in entry.data[CONF_VEHICLES][ford_id]["features"]

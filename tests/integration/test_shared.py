@@ -7,7 +7,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -105,20 +105,29 @@ async def test_a_rate_limit_keeps_values_and_sends_nothing_until_it_ends(
 
 async def test_a_feature_the_car_cannot_give_is_no_longer_read(
     hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     sim: SimulatorControl,
     provider: str,
 ) -> None:
-    """The provider says the car has no odometer: the odometer goes, nothing else does."""
+    """The provider says the car has no odometer: one answer is no proof, three over half a day
+    are. Then the odometer goes, and nothing else does."""
     entry = await setup_integration(provider=provider)
     car, vehicle_id = await _car(sim, provider)
     coordinator = entry.runtime_data.coordinators[vehicle_id]
+    odometer = state_of(hass, f"sensor.{car.entity}_odometer")
     error_type, code = car.unsupported
     await sim.inject_error(
         provider=provider, vehicle_id=vehicle_id, path=car.odometer, type=error_type, code=code
     )
 
+    for answers in (1, 2):
+        await coordinator.async_refresh_everything()
+        await hass.async_block_till_done()
+        assert Feature.ODOMETER in coordinator.supported
+        assert state_of(hass, f"sensor.{car.entity}_odometer") == odometer
+        assert len(coordinator.unsupported_answers[Feature.ODOMETER]) == answers
+        freezer.tick(timedelta(hours=6))
     await coordinator.async_refresh_everything()
     await hass.async_block_till_done()
 
@@ -126,6 +135,30 @@ async def test_a_feature_the_car_cannot_give_is_no_longer_read(
     assert state_of(hass, f"sensor.{car.entity}_odometer") == STATE_UNAVAILABLE
     assert state_of(hass, f"device_tracker.{car.entity}_location") != STATE_UNAVAILABLE
     assert not reauth_started(hass)
+
+
+async def test_a_reading_between_cannot_answers_starts_the_count_again(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, provider: str
+) -> None:
+    """A passing "cannot" followed by a good reading leaves nothing behind."""
+    entry = await setup_integration(provider=provider)
+    car, vehicle_id = await _car(sim, provider)
+    coordinator = entry.runtime_data.coordinators[vehicle_id]
+    error_type, code = car.unsupported
+    await sim.inject_error(
+        provider=provider,
+        vehicle_id=vehicle_id,
+        path=car.odometer,
+        type=error_type,
+        code=code,
+        times=1,
+    )
+    await coordinator.async_refresh_everything()
+    assert Feature.ODOMETER in coordinator.unsupported_answers
+
+    await coordinator.async_refresh_everything()
+    assert Feature.ODOMETER not in coordinator.unsupported_answers
+    assert Feature.ODOMETER in coordinator.supported
 
 
 async def test_an_outage_backs_off_and_recovers(
