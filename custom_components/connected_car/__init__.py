@@ -124,9 +124,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
     }
     _remove_gone_devices(hass, entry, {c.vehicle_key for c in coordinators.values()})
     async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=records)
-    entry.runtime_data = ConnectedCarData(
-        provider=provider, client=client, coordinators=coordinators
-    )
+    entry.runtime_data = ConnectedCarData(coordinators=coordinators)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     # Entities are in place now, so each first poll asks only for what they need.

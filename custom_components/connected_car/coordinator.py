@@ -57,8 +57,6 @@ UNSUPPORTED_PROOF_SPAN = timedelta(hours=12)
 class ConnectedCarData:
     """What a loaded config entry holds at runtime."""
 
-    provider: Provider
-    client: VehicleClient
     coordinators: dict[str, VehicleCoordinator]
 
 
