@@ -8,11 +8,7 @@ from typing import Any, cast
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    ConfigEntryNotReady,
-    OAuth2TokenRequestBaseError,
-)
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -26,14 +22,13 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.typing import ConfigType
 
-from .api.errors import ApiError, ErrorKind, ProviderError
 from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
-from .coordinator import ConnectedCarConfigEntry, ConnectedCarData, VehicleCoordinator
+from .coordinator import ConnectedCarConfigEntry
 from .errors import translated
+from .fleet import Fleet
 from .issues import async_delete_entry_issues
 from .providers import DEFAULT_PROVIDER, provider_of
 from .services import async_setup_services
-from .vehicles import async_discover, async_fetch_records
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -87,52 +82,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
             renewed_at = time.monotonic()
 
     client = provider.create_client(async_get_clientsession(hass), access_token, entry.data)
-    known: dict[str, Any] = entry.data[CONF_VEHICLES]
-    try:
-        records = await async_fetch_records(client, await client.async_get_vehicle_ids(), known)
-        discovered = await async_discover(client, records)
-    except OAuth2TokenRequestBaseError:
-        raise
-    except ProviderError as err:
-        if err.kind is ErrorKind.AUTHENTICATION:
-            raise translated(ConfigEntryAuthFailed, "authentication_failed", provider) from err
-        raise translated(
-            ConfigEntryNotReady, "provider_error", provider, type=err.type, code=err.code or "-"
-        ) from err
-    except ApiError as err:
-        raise translated(ConfigEntryNotReady, "communication_error", provider) from err
-
-    if records != known:
-        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_VEHICLES: records})
-    cars_on_app = sum(
-        len(other.data.get(CONF_VEHICLES, {}))
-        for other in hass.config_entries.async_entries(DOMAIN)
-        if other.data.get("auth_implementation") == entry.data.get("auth_implementation")
-    )
-    coordinators = {
-        vehicle_id: VehicleCoordinator(
-            hass,
-            entry,
-            provider=provider,
-            client=client,
-            vehicle_id=vehicle_id,
-            record=record,
-            renew_token=renew_token,
-            cars_on_app=cars_on_app,
-        )
-        for vehicle_id, record in records.items()
-    }
-    _remove_gone_devices(hass, entry, {c.vehicle_key for c in coordinators.values()})
-    async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=records)
-    entry.runtime_data = ConnectedCarData(coordinators=coordinators)
+    fleet = Fleet(hass, entry, provider=provider, client=client, renew_token=renew_token)
+    added = await fleet.async_setup()
+    _remove_gone_devices(hass, entry, {c.vehicle_key for c in fleet.coordinators.values()})
+    async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=fleet.records)
+    entry.runtime_data = fleet
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     # Entities are in place now, so each first poll asks only for what they need.
-    for vehicle_id, snapshot in discovered.items():
-        coordinators[vehicle_id].async_start_with(snapshot)
-    await asyncio.gather(
-        *(c.async_refresh() for vid, c in coordinators.items() if vid not in discovered)
-    )
+    await asyncio.gather(*(c.async_refresh() for c in fleet.async_start(added)))
     return True
 
 
@@ -149,12 +107,17 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: ConnectedCarConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Allow removing a car's device only when the account no longer has that car."""
-    prefix = f"{entry.data[CONF_PROVIDER]}:"
-    return not any(
-        identifier[0] == DOMAIN and identifier[1].removeprefix(prefix) in entry.data[CONF_VEHICLES]
-        for identifier in device.identifiers
-    )
+    """Allow removing a car's device once the account's list of cars no longer has it."""
+    fleet = entry.runtime_data
+    prefix = f"{fleet.provider.key}:"
+    for domain, key in device.identifiers:
+        vehicle_id = key.removeprefix(prefix)
+        if domain != DOMAIN or vehicle_id not in fleet.records:
+            continue
+        if vehicle_id not in fleet.missing:
+            return False
+        fleet.async_forget(vehicle_id, remove_device=False)
+    return True
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> bool:

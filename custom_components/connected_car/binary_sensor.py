@@ -16,7 +16,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.model import Charge, ChargingState, Engine, Feature, Security, TireWarnings, Warnings
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
-from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+from .entity import (
+    ConnectedCarEntity,
+    ConnectedCarEntityDescription,
+    async_add_car_entities,
+    supports,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -163,10 +168,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors each car supports."""
-    async_add_entities(
-        ConnectedCarBinarySensor(coordinator, description)
-        for description in BINARY_SENSORS
-        for coordinator in coordinators_with(entry, description)
+    async_add_car_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda c: (ConnectedCarBinarySensor(c, d) for d in BINARY_SENSORS if supports(c, d)),
     )
 
 

@@ -13,7 +13,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.model import Command
 from .const import DOMAIN
 from .coordinator import ConnectedCarConfigEntry
-from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+from .entity import (
+    ConnectedCarEntity,
+    ConnectedCarEntityDescription,
+    async_add_car_entities,
+    supports,
+)
 
 PARALLEL_UPDATES = 1
 
@@ -50,13 +55,14 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a refresh button for each car, and a button for each command it takes."""
-    async_add_entities(
-        ConnectedCarRefreshButton(c, REFRESH) for c in coordinators_with(entry, REFRESH)
-    )
-    async_add_entities(
-        ConnectedCarCommandButton(c, description)
-        for description in COMMAND_BUTTONS
-        for c in coordinators_with(entry, description)
+    async_add_car_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda c: [
+            ConnectedCarRefreshButton(c, REFRESH),
+            *(ConnectedCarCommandButton(c, d) for d in COMMAND_BUTTONS if supports(c, d)),
+        ],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 import logging
 from typing import Any, override
@@ -22,11 +23,13 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 import probatio as vol
 
+from .api.client import VehicleClient
 from .api.errors import ApiError, ErrorKind
 from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
+from .fleet import cars_served_elsewhere
 from .providers import PROVIDERS, provider_of
 from .providers.base import Provider
-from .vehicles import async_fetch_records
+from .vehicles import VehicleRecord, async_identify, car_name
 
 
 class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
@@ -212,10 +215,10 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             if self.source == SOURCE_RECONFIGURE
             else None
         )
-        known = existing.data[CONF_VEHICLES] if existing else {}
+        known: dict[str, VehicleRecord] = existing.data[CONF_VEHICLES] if existing else {}
         try:
             account_id = await client.async_get_account_id()
-            records = await async_fetch_records(client, await client.async_get_vehicle_ids(), known)
+            listed = await client.async_get_vehicle_ids()
         except ApiError as err:
             LOGGER.debug("Testing the new %s connection failed: %s", provider.name, err)
             if err.kind is ErrorKind.AUTHENTICATION and provider.refused_field and not existing:
@@ -228,30 +231,65 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
                     description_placeholders=self._placeholders(),
                 )
             return self.async_abort(reason="cannot_connect")
-        if not records:
-            return self.async_abort(
-                reason="no_vehicles", description_placeholders={"provider": provider.name}
-            )
-
         await self.async_set_unique_id(f"{provider.key}:{account_id}")
-        entry_data = {
-            **data,
-            **self._connect_data,
-            CONF_PROVIDER: provider.key,
-            CONF_VEHICLES: records,
-        }
         if existing is not None:
             self._abort_if_unique_id_mismatch(
                 reason="wrong_account", description_placeholders={"provider": provider.name}
             )
-            return self.async_update_reload_and_abort(existing, data_updates=entry_data)
-        if other := self.hass.config_entries.async_entry_for_domain_unique_id(
+        elif other := self.hass.config_entries.async_entry_for_domain_unique_id(
             DOMAIN, f"{provider.key}:{account_id}"
         ):
             return self.async_abort(
                 reason="already_configured", description_placeholders={"title": other.title}
             )
-        return self.async_create_entry(title=provider.name, data=entry_data)
+        served = cars_served_elsewhere(
+            self.hass, existing.entry_id if existing else None, provider.key
+        )
+        if listed and all(vehicle_id in served for vehicle_id in listed):
+            return self.async_abort(
+                reason="vehicles_elsewhere",
+                description_placeholders={"title": served[listed[0]]},
+            )
+        records = await _async_identify_new(
+            client, [vid for vid in listed if vid not in served and vid not in known]
+        )
+        if not records and not known:
+            return self.async_abort(
+                reason="no_vehicles" if not listed else "cannot_connect",
+                description_placeholders={"provider": provider.name},
+            )
+        entry_data = {
+            **data,
+            **self._connect_data,
+            CONF_PROVIDER: provider.key,
+            CONF_VEHICLES: {**known, **records},
+        }
+        if existing is not None:
+            return self.async_update_reload_and_abort(existing, data_updates=entry_data)
+        return self.async_create_entry(title=entry_title(provider.name, records), data=entry_data)
+
+
+async def _async_identify_new(
+    client: VehicleClient, vehicle_ids: list[str]
+) -> dict[str, VehicleRecord]:
+    """The records of the cars that answer; the rest are learned once the entry runs."""
+
+    async def identify(vehicle_id: str) -> VehicleRecord | None:
+        try:
+            return await async_identify(client, vehicle_id)
+        except ApiError as err:
+            LOGGER.debug("A car did not answer yet: %s", err)
+            return None
+
+    records = await asyncio.gather(*(identify(vehicle_id) for vehicle_id in vehicle_ids))
+    return {vid: record for vid, record in zip(vehicle_ids, records, strict=True) if record}
+
+
+def entry_title(provider_name: str, records: dict[str, VehicleRecord]) -> str:
+    """Name the account by its cars, so two accounts of one provider are told apart."""
+    names = sorted(car_name(record) for record in records.values())
+    shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+    return f"{provider_name}: {shown}" if shown else provider_name
 
 
 class ConnectedCarOptionsFlow(OptionsFlowWithReload):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -39,9 +39,10 @@ from .vehicles import (
 )
 
 if TYPE_CHECKING:
+    from .fleet import Fleet
     from .providers.base import Provider
 
-type ConnectedCarConfigEntry = ConfigEntry[ConnectedCarData]
+type ConnectedCarConfigEntry = ConfigEntry[Fleet]
 
 RETRY_FIRST = timedelta(minutes=1)
 RETRY_LONGEST = timedelta(minutes=30)  # or the polling interval, when that is longer
@@ -51,13 +52,6 @@ RATE_LIMIT_LONGEST_WAIT = timedelta(days=1)
 # One "cannot" is no proof: a feature is dropped after this many such answers, this far apart.
 UNSUPPORTED_PROOF_ANSWERS = 3
 UNSUPPORTED_PROOF_SPAN = timedelta(hours=12)
-
-
-@dataclass
-class ConnectedCarData:
-    """What a loaded config entry holds at runtime."""
-
-    coordinators: dict[str, VehicleCoordinator]
 
 
 class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):

@@ -13,7 +13,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.model import Feature, Location
 from .coordinator import ConnectedCarConfigEntry
-from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+from .entity import (
+    ConnectedCarEntity,
+    ConnectedCarEntityDescription,
+    async_add_car_entities,
+    supports,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -34,7 +39,12 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a tracker for each car that reports its position."""
-    async_add_entities(ConnectedCarTracker(c, LOCATION) for c in coordinators_with(entry, LOCATION))
+    async_add_car_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda c: [ConnectedCarTracker(c, LOCATION)] if supports(c, LOCATION) else [],
+    )
 
 
 class ConnectedCarTracker(ConnectedCarEntity, TrackerEntity):

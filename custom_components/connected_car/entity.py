@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api.model import Command, Feature, Reading
 from .const import DOMAIN
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
+from .fleet import new_car_signal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,16 +82,31 @@ class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
         )
 
 
-def coordinators_with(
-    entry: ConnectedCarConfigEntry, description: ConnectedCarEntityDescription
-) -> list[VehicleCoordinator]:
-    """The coordinators of the entry's cars that support what the described entity needs."""
+def supports(coordinator: VehicleCoordinator, description: ConnectedCarEntityDescription) -> bool:
+    """Whether the car supports what the described entity needs."""
     needed = {f for f in (description.feature, description.only_with) if f is not None}
-    return [
-        c
-        for c in entry.runtime_data.coordinators.values()
-        if needed <= c.supported
-        and (description.field is None or description.field in c.fields)
-        and (description.command is None or description.command in c.commands)
-        and (description.unless_command is None or description.unless_command not in c.commands)
-    ]
+    return (
+        needed <= coordinator.supported
+        and (description.field is None or description.field in coordinator.fields)
+        and (description.command is None or description.command in coordinator.commands)
+        and (
+            description.unless_command is None
+            or description.unless_command not in coordinator.commands
+        )
+    )
+
+
+def async_add_car_entities(
+    hass: HomeAssistant,
+    entry: ConnectedCarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_of: Callable[[VehicleCoordinator], Iterable[Entity]],
+) -> None:
+    """Add the entities of every car now, and those of each car the account gains later."""
+    async_add_entities(e for c in entry.runtime_data.coordinators.values() for e in entities_of(c))
+
+    @callback
+    def add_car(coordinator: VehicleCoordinator) -> None:
+        async_add_entities(entities_of(coordinator))
+
+    entry.async_on_unload(async_dispatcher_connect(hass, new_car_signal(entry.entry_id), add_car))

@@ -10,7 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
-from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, async_add_car_entities
 
 PARALLEL_UPDATES = 0
 
@@ -29,10 +29,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a picture for each car the provider has one of."""
-    async_add_entities(
-        ConnectedCarPicture(hass, c, PICTURE)
-        for c in coordinators_with(entry, PICTURE)
-        if c.vehicle.image_url
+    async_add_car_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda c: [ConnectedCarPicture(hass, c, PICTURE)] if c.vehicle.image_url else [],
     )
 
 

@@ -11,7 +11,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.model import Command, Feature, Reading, Security
 from .coordinator import ConnectedCarConfigEntry
-from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+from .entity import (
+    ConnectedCarEntity,
+    ConnectedCarEntityDescription,
+    async_add_car_entities,
+    supports,
+)
 
 PARALLEL_UPDATES = 1
 
@@ -32,7 +37,12 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a lock for each car that reports its locks."""
-    async_add_entities(ConnectedCarLock(c, LOCK) for c in coordinators_with(entry, LOCK))
+    async_add_car_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda c: [ConnectedCarLock(c, LOCK)] if supports(c, LOCK) else [],
+    )
 
 
 def _with_locked(locked: bool) -> Any:

@@ -11,7 +11,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.model import ChargeLimit, Command, Feature, Reading
 from .coordinator import ConnectedCarConfigEntry
-from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+from .entity import (
+    ConnectedCarEntity,
+    ConnectedCarEntityDescription,
+    async_add_car_entities,
+    supports,
+)
 
 PARALLEL_UPDATES = 1
 
@@ -37,8 +42,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a charge limit for each car that reports one."""
-    async_add_entities(
-        ConnectedCarChargeLimit(c, CHARGE_LIMIT) for c in coordinators_with(entry, CHARGE_LIMIT)
+    async_add_car_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda c: [ConnectedCarChargeLimit(c, CHARGE_LIMIT)] if supports(c, CHARGE_LIMIT) else [],
     )
 
 

@@ -43,7 +43,12 @@ from .api.model import (
     Tires,
 )
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
-from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+from .entity import (
+    ConnectedCarEntity,
+    ConnectedCarEntityDescription,
+    async_add_car_entities,
+    supports,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -255,10 +260,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors each car supports."""
-    async_add_entities(
-        ConnectedCarSensor(coordinator, description)
-        for description in SENSORS
-        for coordinator in coordinators_with(entry, description)
+    async_add_car_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda c: (ConnectedCarSensor(c, d) for d in SENSORS if supports(c, d)),
     )
 
 

@@ -11,7 +11,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.model import Charge, ChargingState, Command, Feature, Reading
 from .coordinator import ConnectedCarConfigEntry
-from .entity import ConnectedCarEntity, ConnectedCarEntityDescription, coordinators_with
+from .entity import (
+    ConnectedCarEntity,
+    ConnectedCarEntityDescription,
+    async_add_car_entities,
+    supports,
+)
 
 PARALLEL_UPDATES = 1
 
@@ -35,8 +40,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a charging switch for each car that charges."""
-    async_add_entities(
-        ConnectedCarChargingSwitch(c, CHARGING) for c in coordinators_with(entry, CHARGING)
+    async_add_car_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda c: [ConnectedCarChargingSwitch(c, CHARGING)] if supports(c, CHARGING) else [],
     )
 
 

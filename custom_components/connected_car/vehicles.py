@@ -6,7 +6,7 @@ Storing them means a restart costs no billable call to learn what a car is or wh
 from __future__ import annotations
 
 import asyncio
-from typing import Any, NotRequired, TypedDict, cast
+from typing import NotRequired, TypedDict
 
 from .api.client import VehicleClient
 from .api.errors import ErrorKind
@@ -91,47 +91,42 @@ def reported_fields(client: VehicleClient, record: VehicleRecord) -> frozenset[s
     return frozenset(record.get("fields", client.optional_fields))
 
 
-async def async_fetch_records(
-    client: VehicleClient, vehicle_ids: list[str], known: dict[str, Any]
-) -> dict[str, VehicleRecord]:
-    """Records for vehicle_ids, fetching identity and grant (concurrently) only for new cars."""
-
-    async def fetch(vehicle_id: str) -> VehicleRecord:
-        if vehicle_id in known:
-            return cast(VehicleRecord, dict(known[vehicle_id]))
-        vehicle, permissions = await asyncio.gather(
-            client.async_get_vehicle(vehicle_id), client.async_get_permissions(vehicle_id)
-        )
-        commands = await client.async_get_commands(vehicle_id, permissions)
-        return VehicleRecord(
-            make=vehicle.make,
-            model=vehicle.model,
-            year=vehicle.year,
-            vin=vehicle.vin,
-            permissions=sorted(permissions),
-            commands=sorted(commands),
-            image_url=vehicle.image_url,
-        )
-
-    records = await asyncio.gather(*(fetch(vehicle_id) for vehicle_id in vehicle_ids))
-    return dict(zip(vehicle_ids, records, strict=True))
+async def async_identify(client: VehicleClient, vehicle_id: str) -> VehicleRecord:
+    """A new car's record: what it is, what the grant allows and which commands it takes."""
+    vehicle, permissions = await asyncio.gather(
+        client.async_get_vehicle(vehicle_id), client.async_get_permissions(vehicle_id)
+    )
+    commands = await client.async_get_commands(vehicle_id, permissions)
+    return VehicleRecord(
+        make=vehicle.make,
+        model=vehicle.model,
+        year=vehicle.year,
+        vin=vehicle.vin,
+        permissions=sorted(permissions),
+        commands=sorted(commands),
+        image_url=vehicle.image_url,
+    )
 
 
 async def async_discover(
-    client: VehicleClient, records: dict[str, VehicleRecord]
-) -> dict[str, Snapshot]:
-    """Read every permitted feature of cars not yet discovered, and note which ones they support.
+    client: VehicleClient, vehicle_id: str, record: VehicleRecord
+) -> tuple[VehicleRecord, Snapshot]:
+    """Read every permitted feature once, and note in the record which ones the car supports.
 
-    The snapshots serve as the cars' first data, so discovery costs no extra poll.
+    The snapshot serves as the car's first data, so discovery costs no extra poll.
     """
-    new = [vehicle_id for vehicle_id, record in records.items() if "features" not in record]
-    snapshots = await asyncio.gather(
-        *(
-            client.async_read(vehicle_id, permitted_features(client, records[vehicle_id]))
-            for vehicle_id in new
-        )
-    )
-    for vehicle_id, snapshot in zip(new, snapshots, strict=True):
-        records[vehicle_id]["features"] = features_from_discovery(snapshot)
-        records[vehicle_id]["fields"] = fields_from_discovery(snapshot, client.optional_fields)
-    return dict(zip(new, snapshots, strict=True))
+    snapshot = await client.async_read(vehicle_id, permitted_features(client, record))
+    discovered = VehicleRecord(**record)
+    discovered["features"] = features_from_discovery(snapshot)
+    discovered["fields"] = fields_from_discovery(snapshot, client.optional_fields)
+    return discovered, snapshot
+
+
+def is_discovered(record: VehicleRecord) -> bool:
+    """Whether the car's features are known, so that it can be polled and shown."""
+    return "features" in record
+
+
+def car_name(record: VehicleRecord) -> str:
+    """The car as people call it: make and model."""
+    return f"{record['make']} {record['model']}"

@@ -40,6 +40,14 @@ class SimulatorControl:
         """Change a car's state."""
         return await self.call("PATCH", f"/vehicles/{vehicle_id}", state)  # type: ignore[no-any-return]
 
+    async def disconnect(self, vehicle_id: str, access_token: str) -> None:
+        """Take a car off the Smartcar application, through the API's own disconnect."""
+        async with self.session.delete(
+            f"{self.url}/smartcar/api/v2.0/vehicles/{vehicle_id}/application",
+            headers={"Authorization": f"Bearer {access_token}"},
+        ) as response:
+            assert response.status == 200, await response.text()
+
     async def inject_error(self, **error: Any) -> None:
         """Make matching requests fail."""
         await self.call("POST", "/errors", {"provider": "smartcar", **error})

@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
@@ -53,7 +54,7 @@ async def test_connect_creates_one_entry_with_every_car(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
-    assert entry.title == "Smartcar"
+    assert entry.title == "Smartcar: Ford F-150, Tesla Model 3 and 2 more"
     assert entry.unique_id
     assert entry.data[CONF_MODE] == "simulated"
     assert entry.data["token"]["refresh_token"]
@@ -109,15 +110,53 @@ async def test_same_account_twice_aborts(
     sim: SimulatorControl,
     setup_integration: SetupIntegration,
 ) -> None:
-    """A second add of the same Smartcar account aborts; another account is a second entry."""
-    await setup_integration()
+    """A second add of the same Smartcar account aborts and names the entry that has it."""
+    entry = await setup_integration()
 
     result = await connect(hass, await hass_client_no_auth(), sim)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+    assert result["description_placeholders"] == {"title": entry.title}
 
-    result = await connect(hass, await hass_client_no_auth(), sim, sim_user="second")
+
+async def test_accounts_sharing_a_car_show_it_once(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    sim: SimulatorControl,
+    setup_integration: SetupIntegration,
+) -> None:
+    """Two accounts share a car: it is one device, in the entry that had it first.
+
+    The second entry holds the other cars and is named by them; an account whose every car is
+    already in Home Assistant is not added at all, and the flow says which entry has them.
+    """
+    cars = {car["make"]: car["id"] for car in await sim.vehicles()}
+    first = await setup_integration(sim_approve=f"{cars['TESLA']},{cars['FORD']}")
+    assert first.title == "Smartcar: Ford F-150, Tesla Model 3"
+
+    result = await connect(
+        hass,
+        await hass_client_no_auth(),
+        sim,
+        sim_user="second",
+        sim_approve=f"{cars['TESLA']},{cars['TOYOTA']}",
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    second = result["result"]
+    await hass.async_block_till_done()
+    assert second.title == "Smartcar: Toyota RAV4 Prime"
+    assert set(second.runtime_data.coordinators) == {cars["TOYOTA"]}
+    devices = dr.async_get(hass)
+    tesla = (DOMAIN, f"smartcar:{cars['TESLA']}")
+    assert devices.async_get_device_by_identifier(tesla, first.entry_id) is not None
+    assert devices.async_get_device_by_identifier(tesla, second.entry_id) is None
+
+    result = await connect(
+        hass, await hass_client_no_auth(), sim, sim_user="third", sim_approve=cars["FORD"]
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "vehicles_elsewhere"
+    assert result["description_placeholders"] == {"title": first.title}
     assert len(hass.config_entries.async_entries(DOMAIN)) == 2
 
 

@@ -13,7 +13,7 @@ from custom_components.connected_car.const import DOMAIN
 from simulator.smartcar.errors import CATALOGUE
 
 from .conftest import SetupIntegration
-from .helpers import reauth_started
+from .helpers import reauth_started, state_of
 from .simulator_control import SimulatorControl
 
 FORD_PERMISSIONS = (
@@ -199,9 +199,9 @@ async def test_error_on_one_path(
     ("error", "state"),
     [
         ({"type": "AUTHENTICATION", "code": None}, "setup_error"),
-        ({"type": "SERVER", "code": "INTERNAL"}, "setup_retry"),
-        ({"type": "CONNECTED_SERVICES_ACCOUNT", "code": "ACCOUNT_ISSUE"}, "setup_retry"),
-        ({"type": "MALFORMED", "code": None}, "setup_retry"),
+        ({"type": "SERVER", "code": "INTERNAL"}, "loaded"),
+        ({"type": "CONNECTED_SERVICES_ACCOUNT", "code": "ACCOUNT_ISSUE"}, "loaded"),
+        ({"type": "MALFORMED", "code": None}, "loaded"),
     ],
 )
 async def test_setup_errors(
@@ -211,7 +211,7 @@ async def test_setup_errors(
     error: dict[str, str | None],
     state: str,
 ) -> None:
-    """At start-up: a refused account starts reauth; anything else retries the setup later."""
+    """At start-up: a refused account starts reauth; a list of cars that fails keeps the known cars."""
     entry = await setup_integration()
     await sim.inject_error(path="/vehicles", **error)
 
@@ -220,3 +220,6 @@ async def test_setup_errors(
 
     assert entry.state.value == state
     assert reauth_started(hass) is (state == "setup_error")
+    if state == "loaded":
+        assert len(entry.runtime_data.coordinators) == 4
+        assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE

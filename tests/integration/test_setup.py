@@ -2,15 +2,18 @@
 
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.config_entry_oauth2_flow import ImplementationUnavailableError
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.connected_car.const import CONF_VEHICLES, DOMAIN
+from custom_components.connected_car.fleet import ACCOUNT_CHECK_INTERVAL
 from custom_components.connected_car.providers.smartcar import SmartcarProvider
 
 from .conftest import SetupIntegration
@@ -54,10 +57,11 @@ async def test_a_device_can_be_removed_only_once_its_car_is_gone(
     hass: HomeAssistant,
     device_registry: dr.DeviceRegistry,
     hass_ws_client: WebSocketGenerator,
+    freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     sim: SimulatorControl,
 ) -> None:
-    """A car still on the account keeps its device; a device of a car that left may go."""
+    """A car still on the account keeps its device; once the account's list lacks it, it may go."""
     assert await async_setup_component(hass, "config", {})
     entry = await setup_integration()
     ford = await sim.vehicle("Ford")
@@ -76,8 +80,10 @@ async def test_a_device_can_be_removed_only_once_its_car_is_gone(
     )
     assert not (await client.receive_json())["success"]
 
-    vehicles = {k: v for k, v in entry.data[CONF_VEHICLES].items() if k != ford["id"]}
-    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_VEHICLES: vehicles})
+    await sim.disconnect(ford["id"], entry.data["token"]["access_token"])
+    freezer.tick(ACCOUNT_CHECK_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
     await client.send_json_auto_id(
         {
             "type": "config/device_registry/remove_config_entry",
@@ -87,3 +93,5 @@ async def test_a_device_can_be_removed_only_once_its_car_is_gone(
     )
     assert (await client.receive_json())["success"]
     assert device_registry.async_get(device.id) is None
+    assert ford["id"] not in entry.data[CONF_VEHICLES]
+    assert ford["id"] not in entry.runtime_data.coordinators

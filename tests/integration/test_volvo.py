@@ -48,7 +48,7 @@ async def test_volvo_id_login_creates_the_entry(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
-    assert entry.title == "Volvo Cars"
+    assert entry.title == "Volvo Cars: Volvo EX30, Volvo V60 and 1 more"
     assert entry.unique_id.startswith("volvo:")
     assert entry.data[CONF_PROVIDER] == "volvo"
     assert entry.data[CONF_API_KEY] == "sim-vcc-api-key"
