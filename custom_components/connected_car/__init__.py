@@ -29,6 +29,7 @@ from .fleet import Fleet
 from .issues import async_delete_entry_issues
 from .providers import DEFAULT_PROVIDER, provider_of
 from .services import async_setup_services
+from .snapshots import SnapshotStore
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -95,13 +96,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> bool:
-    """Unload the platforms; the coordinators stop with the entry."""
+    """Unload the platforms and keep the cars' values; the coordinators stop with the entry."""
+    await entry.runtime_data.async_save()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> None:
-    """The entry is deleted: so are the repairs of its cars."""
+    """The entry is deleted: so are the repairs and the stored values of its cars."""
     async_delete_entry_issues(hass, entry.entry_id)
+    await SnapshotStore(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

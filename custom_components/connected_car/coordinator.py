@@ -168,8 +168,11 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return reading if isinstance(reading, kind) else None
 
     async def _async_update_data(self) -> Snapshot:
-        data = await self._async_poll()
-        self._fit_interval(data)
+        data: Snapshot | None = None
+        try:
+            data = await self._async_poll()
+        finally:
+            self._fit_interval(data)
         return data
 
     async def _async_poll(self) -> Snapshot:
@@ -228,6 +231,22 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         if not snapshot.readings and errors and all(e.kind is ErrorKind.TRANSIENT for e in errors):
             raise errors[0]
         return snapshot
+
+    @callback
+    def async_restore(self, snapshot: Snapshot, last_read: dict[Feature, datetime]) -> bool:
+        """Show the values stored before a restart, and poll when they are due, not before.
+
+        Returns whether a poll is due now.
+        """
+        self._last_read.update(last_read)
+        interval = self._cost.interval(self.polled_features, _is_busy(snapshot))
+        newest = max(last_read.values(), default=None)
+        wait = newest + interval - dt_util.utcnow() if newest else timedelta(0)
+        due = wait <= timedelta(0)
+        if not due:
+            self.update_interval = wait
+        self.async_set_updated_data(snapshot)
+        return due
 
     @callback
     def async_start_with(self, snapshot: Snapshot) -> None:

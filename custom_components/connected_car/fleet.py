@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import (
@@ -33,6 +33,7 @@ from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
 from .coordinator import VehicleCoordinator
 from .errors import translated
 from .issues import async_delete_entry_issues
+from .snapshots import SnapshotStore, StoredCar, car_to_json
 from .vehicles import VehicleRecord, async_discover, async_identify, is_discovered
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ class Fleet:
         self._next_account_check = dt_util.utcnow()
         self._cancel_timer: CALLBACK_TYPE | None = None
         self._started = False
+        self._last_values = SnapshotStore(hass, entry.entry_id)
+        self._stored: dict[str, StoredCar] = {}
 
     @property
     def records(self) -> dict[str, VehicleRecord]:
@@ -113,6 +116,7 @@ class Fleet:
 
         Fails the entry only when no car at all can be shown.
         """
+        self._stored = await self._last_values.async_load()
         try:
             first_reads = await self._async_check_account()
         except ProviderError as err:
@@ -143,10 +147,30 @@ class Fleet:
         return self._take_first_reads(added)
 
     def _take_first_reads(self, added: dict[str, Snapshot | None]) -> list[VehicleCoordinator]:
+        """Start each added car from its discovery read, or from the values stored before a
+        restart; returns the cars to poll now.
+        """
+        to_poll = []
         for vehicle_id, snapshot in added.items():
+            coordinator = self.coordinators[vehicle_id]
             if snapshot is not None:
-                self.coordinators[vehicle_id].async_start_with(snapshot)
-        return [self.coordinators[vid] for vid, snapshot in added.items() if snapshot is None]
+                coordinator.async_start_with(snapshot)
+            elif (stored := self._stored.pop(vehicle_id, None)) is None or (
+                coordinator.async_restore(*stored)
+            ):
+                to_poll.append(coordinator)
+        return to_poll
+
+    def _last_values_json(self) -> dict[str, Any]:
+        return {
+            vehicle_id: car_to_json(coordinator.data, coordinator.last_read)
+            for vehicle_id, coordinator in self.coordinators.items()
+            if coordinator.data is not None
+        }
+
+    async def async_save(self) -> None:
+        """Store the cars' values now (the entry unloads)."""
+        await self._last_values.async_save(self._last_values_json())
 
     @callback
     def _async_stop(self) -> None:
@@ -294,6 +318,11 @@ class Fleet:
             cars_on_app=cars_on_app(self.hass, self.entry),
         )
         self.coordinators[vehicle_id] = coordinator
+        self.entry.async_on_unload(
+            coordinator.async_add_listener(
+                lambda: self._last_values.async_save_later(self._last_values_json)
+            )
+        )
         if self._started:
             LOGGER.info("%s has a new car: %s", self.entry.title, coordinator.vehicle.model)
             async_dispatcher_send(self.hass, new_car_signal(self.entry.entry_id), coordinator)

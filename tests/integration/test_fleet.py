@@ -1,6 +1,7 @@
 """The account's cars over time: learned one by one, added and removed without a reload."""
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -209,3 +210,85 @@ async def test_a_shared_car_moves_to_the_other_account_when_its_entry_goes(
     assert cars["TESLA"] in second.runtime_data.coordinators
     assert _device(hass, second, "smartcar", cars["TESLA"])
     assert state_of(hass, "sensor.tesla_model_3_odometer") != STATE_UNAVAILABLE
+
+
+async def test_a_restart_shows_the_last_values_without_a_call(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    provider: str,
+) -> None:
+    """After a restart the cars show their last values at once; each is read again only when
+    its schedule says so, not at start.
+    """
+    entry = await setup_integration(provider=provider)
+    car, vehicle_id = await _car(sim, provider)
+    odometer = state_of(hass, f"sensor.{car.entity}_odometer")
+    intervals = [c.update_interval for c in entry.runtime_data.coordinators.values()]
+    car_interval = entry.runtime_data.coordinators[vehicle_id].update_interval
+    assert car_interval is not None
+    freezer.tick(min(i for i in intervals if i is not None) / 2)
+
+    await sim.reset_stats()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert state_of(hass, f"sensor.{car.entity}_odometer") == odometer
+    stats = (await sim.stats(provider))["vehicles"]
+    assert {usage["billable"] for usage in stats.values()} == {0}
+    assert stats[vehicle_id]["requests"] == 0
+
+    await _step(hass, freezer, car_interval)
+    assert (await sim.stats(provider))["vehicles"][vehicle_id]["requests"] >= 1
+    assert state_of(hass, f"sensor.{car.entity}_odometer") == odometer
+
+
+async def test_values_too_old_for_the_schedule_are_shown_and_read_again(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Stored values older than the polling interval are shown, and the car is read at start."""
+    entry = await setup_integration()
+    car, vehicle_id = await _car(sim, "smartcar")
+    interval = entry.runtime_data.coordinators[vehicle_id].update_interval
+    assert interval is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    freezer.tick(interval * 2)
+
+    await sim.reset_stats()
+    await sim.inject_error(
+        vehicle_id=vehicle_id, path="/batch", type="VEHICLE_STATE", code="ASLEEP"
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert (await sim.stats())["vehicles"][vehicle_id]["requests"] == 1
+    # The car sleeps: the stored values stay in view.
+    assert state_of(hass, f"sensor.{car.entity}_odometer") != STATE_UNAVAILABLE
+
+
+async def test_stored_values_that_no_longer_fit_are_read_again(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """A stored value the model no longer knows is dropped; the rest are shown, no error."""
+    entry = await setup_integration()
+    car, vehicle_id = await _car(sim, "smartcar")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.last_values"]["data"][vehicle_id]
+    stored["readings"]["odometer"] = {"type": "Odometer", "values": {"miles": 1}}
+    stored["readings"]["security"]["type"] = "Gone"
+    stored["last_read"]["fuel"] = "yesterday"
+    await sim.reset_stats()
+
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, f"sensor.{car.entity}_fuel_level") != STATE_UNAVAILABLE
+    # The odometer is unknown until the car is read.
+    assert state_of(hass, f"sensor.{car.entity}_odometer") == STATE_UNAVAILABLE

@@ -249,7 +249,7 @@ async def test_unload_and_reload_leave_nothing_behind(
 async def test_restart_costs_no_discovery(
     hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
 ) -> None:
-    """What a car is and supports is stored: a reload costs one poll per car, nothing more."""
+    """What a car is, supports and last showed is stored: a reload reads only the list of cars."""
     entry = await setup_integration()
     await sim.reset_stats()
 
@@ -258,5 +258,5 @@ async def test_restart_costs_no_discovery(
 
     stats = await sim.stats()
     for usage in stats["vehicles"].values():
-        assert usage["requests"] == 1
-    assert stats["totals"]["requests"] == len(stats["vehicles"]) + 1  # + the vehicle list
+        assert usage["requests"] == 0
+    assert stats["totals"]["requests"] == 1  # the vehicle list

@@ -1,0 +1,103 @@
+"""The cars' last values, kept across restarts: a restart shows them without spending a call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+import dataclasses
+from datetime import datetime
+from enum import Enum
+import types
+from typing import Any, get_args, get_type_hints
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+
+from .api.model import Feature, Reading, Snapshot
+from .const import DOMAIN, LOGGER
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 30  # seconds: a burst of polls and commands is written once
+
+READING_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(Reading.__value__)}
+
+type StoredCar = tuple[Snapshot, dict[Feature, datetime]]
+
+
+def car_to_json(snapshot: Snapshot, last_read: Mapping[Feature, datetime]) -> dict[str, Any]:
+    """A car's readings, when the car recorded them, and when each was last read."""
+    return {
+        "readings": {
+            str(feature): {"type": type(reading).__name__, "values": dataclasses.asdict(reading)}
+            for feature, reading in snapshot.readings.items()
+        },
+        "recorded_at": {str(f): t.isoformat() for f, t in snapshot.recorded_at.items()},
+        "last_read": {str(f): t.isoformat() for f, t in last_read.items()},
+    }
+
+
+def car_from_json(data: Mapping[str, Any]) -> StoredCar:
+    """What car_to_json wrote; a reading that no longer fits the model is left out."""
+    readings: dict[Feature, Reading] = {}
+    for feature, stored in data.get("readings", {}).items():
+        try:
+            readings[Feature(feature)] = _reading(stored["type"], stored["values"])
+        except KeyError, TypeError, ValueError:
+            LOGGER.debug("A stored %s reading no longer fits; it is read again", feature)
+    return (
+        Snapshot(readings=readings, recorded_at=_times(data.get("recorded_at", {}))),
+        _times(data.get("last_read", {})),
+    )
+
+
+def _reading(type_name: str, values: Mapping[str, Any]) -> Reading:
+    cls = READING_TYPES[type_name]
+    hints = get_type_hints(cls)
+    reading: Reading = cls(**{name: _value(hints[name], value) for name, value in values.items()})
+    return reading
+
+
+def _value(hint: Any, value: Any) -> Any:
+    """Enums come back from their stored values; everything else is stored as it is."""
+    kinds = get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for kind in kinds:
+        if isinstance(kind, type) and issubclass(kind, Enum) and value is not None:
+            return kind(value)
+    return value
+
+
+def _times(stored: Mapping[str, str]) -> dict[Feature, datetime]:
+    times: dict[Feature, datetime] = {}
+    for feature, value in stored.items():
+        try:
+            times[Feature(feature)] = datetime.fromisoformat(value)
+        except TypeError, ValueError:
+            continue
+    return times
+
+
+class SnapshotStore:
+    """The last values of an entry's cars, in Home Assistant's storage."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Keep the values of the cars of entry_id."""
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.last_values", private=True
+        )
+
+    async def async_load(self) -> dict[str, StoredCar]:
+        """Car id -> what was stored of it."""
+        stored = await self._store.async_load() or {}
+        return {vehicle_id: car_from_json(car) for vehicle_id, car in stored.items()}
+
+    @callback
+    def async_save_later(self, cars: Callable[[], dict[str, Any]]) -> None:
+        """Write cars() soon; many calls in a row write once."""
+        self._store.async_delay_save(cars, SAVE_DELAY)
+
+    async def async_save(self, cars: dict[str, Any]) -> None:
+        """Write cars now."""
+        await self._store.async_save(cars)
+
+    async def async_remove(self) -> None:
+        """The entry is gone: so are its cars' values."""
+        await self._store.async_remove()
