@@ -23,6 +23,7 @@ from custom_components.connected_car.number import CHARGE_LIMIT
 from custom_components.connected_car.providers.smartcar import ACCOUNT_ISSUES
 from custom_components.connected_car.sensor import SENSORS
 from custom_components.connected_car.switch import CHARGING
+from custom_components.connected_car.tokens import CREDENTIALS_ISSUE
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / "connected_car"
 STRINGS = json.loads((INTEGRATION / "strings.json").read_text())
@@ -35,6 +36,8 @@ PLATFORMS = {
     "number": (CHARGE_LIMIT,),
     "switch": (CHARGING,),
 }
+# Issues not of a car, raised with a constant's key: the constant's name -> the issue key.
+ACCOUNT_LEVEL = {"CREDENTIALS_ISSUE": CREDENTIALS_ISSUE}
 ENTITY_KEYS = {d.translation_key for ds in PLATFORMS.values() for d in ds if d.translation_key}
 
 
@@ -80,7 +83,12 @@ def test_exception_keys_match() -> None:
 
 def test_issue_keys_match() -> None:
     """Every repair the code raises has strings, and every issue string is raised."""
-    raised = set(ACCOUNT_ISSUES.values()) | _literals("Problem") | {OTHER_ACCOUNT_ISSUE}
+    raised = (
+        set(ACCOUNT_ISSUES.values())
+        | _literals("Problem")
+        | {OTHER_ACCOUNT_ISSUE}
+        | set(ACCOUNT_LEVEL.values())
+    )
     assert raised == set(STRINGS["issues"])
     for key, issue in STRINGS["issues"].items():
         assert ("fix_flow" in issue) is (key in FIXES), key
@@ -134,9 +142,16 @@ def _issue_placeholders() -> dict[str, dict[str, bool]]:
             if name == "async_create_issue":
                 given = keywords["translation_placeholders"]
                 assert isinstance(given, ast.Dict), path
+                # An issue not of a car (its key is a constant) passes its own placeholders.
+                issue = keywords["translation_key"]
+                own = (
+                    by_key.setdefault(ACCOUNT_LEVEL[issue.id], {})
+                    if isinstance(issue, ast.Name) and issue.id in ACCOUNT_LEVEL
+                    else common
+                )
                 for k, v in zip(given.keys, given.values, strict=True):
                     if isinstance(k, ast.Constant):
-                        common[k.value] = _maybe_empty(v)
+                        own[k.value] = _maybe_empty(v)
             if name == "Problem" and node.args:
                 first = node.args[0]
                 key = first.value if isinstance(first, ast.Constant) else None
@@ -151,7 +166,10 @@ def _issue_placeholders() -> dict[str, dict[str, bool]]:
                         passed[k.value] = passed.get(k.value, False) or _maybe_empty(v)
     assert common, "no async_create_issue call found"
     dynamic = by_key.pop(None, {})
-    return {key: common | by_key.get(key, dynamic) for key in STRINGS["issues"]}
+    return {
+        key: by_key[key] if key in ACCOUNT_LEVEL.values() else common | by_key.get(key, dynamic)
+        for key in STRINGS["issues"]
+    }
 
 
 def test_issue_texts_fill_every_placeholder() -> None:
@@ -167,11 +185,11 @@ def test_issue_texts_fill_every_placeholder() -> None:
         assert _fields(issue["title"]) <= {
             k for k, maybe_empty in passed.items() if not maybe_empty
         }
-        assert "{car}" in issue["title"], key
+        assert "{car}" in issue["title"] or key in ACCOUNT_LEVEL.values(), key
         if "description" in issue:
             text = issue["description"]
             assert _fields(text) <= set(passed), key
-            assert "{car}" in text, key
+            assert "{car}" in text or key in ACCOUNT_LEVEL.values(), key
             for name, maybe_empty in passed.items():
                 if maybe_empty:
                     assert text.count(f"{{{name}}}") == text.count(f"]({{{name}}})"), (key, name)

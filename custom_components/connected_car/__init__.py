@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from typing import Any, cast
+from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
@@ -17,7 +16,6 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
     ImplementationUnavailableError,
-    OAuth2Session,
     async_get_config_entry_implementation,
 )
 from homeassistant.helpers.typing import ConfigType
@@ -30,6 +28,7 @@ from .issues import async_delete_entry_issues
 from .providers import DEFAULT_PROVIDER, provider_of
 from .services import async_setup_services
 from .snapshots import SnapshotStore
+from .tokens import TokenKeeper
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -42,8 +41,6 @@ PLATFORMS = [
     Platform.SWITCH,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-# A token renewed this recently (seconds) is the one to use: another car's refusal renewed it.
-TOKEN_RENEWED_RECENTLY = 60
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -59,31 +56,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
         implementation = await async_get_config_entry_implementation(hass, entry)
     except ImplementationUnavailableError as err:
         raise translated(ConfigEntryNotReady, "credentials_unavailable", provider) from err
-    session = OAuth2Session(hass, entry, implementation)
-
-    async def access_token() -> str:
-        await session.async_ensure_token_valid()
-        return cast(str, session.token["access_token"])
-
-    renewing = asyncio.Lock()
-    renewed_at = 0.0
-
-    async def renew_token() -> None:
-        """A new access token now, though ours has not expired: the provider refused it.
-
-        Once for every car that saw the refusal: refresh tokens rotate, so a second refresh with
-        the same one would fail.
-        """
-        nonlocal renewed_at
-        async with renewing:
-            if time.monotonic() - renewed_at < TOKEN_RENEWED_RECENTLY:
-                return
-            token = await session.implementation.async_refresh_token(session.token)
-            hass.config_entries.async_update_entry(entry, data={**entry.data, "token": token})
-            renewed_at = time.monotonic()
-
-    client = provider.create_client(async_get_clientsession(hass), access_token, entry.data)
-    fleet = Fleet(hass, entry, provider=provider, client=client, renew_token=renew_token)
+    token = TokenKeeper.of(hass, entry, implementation)
+    client = provider.create_client(
+        async_get_clientsession(hass), token.async_access_token, entry.data
+    )
+    fleet = Fleet(hass, entry, provider=provider, client=client, renew_token=token.async_renew)
     added = await fleet.async_setup()
     _remove_gone_devices(hass, entry, {c.vehicle_key for c in fleet.coordinators.values()})
     async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=fleet.records)

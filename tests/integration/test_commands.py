@@ -64,6 +64,7 @@ async def test_a_command_is_confirmed_with_one_read(
     await sim.reset_stats()
 
     await call(hass, "lock", "lock", "lock.ford_f_150")
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     usage = (await sim.stats())["vehicles"][ford["id"]]
     assert usage["by_path"] == {"/security": 2}  # the command, then the confirming read

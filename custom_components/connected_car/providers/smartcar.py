@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import os
-from typing import Any, cast, override
+from typing import Any, override
 
 import aiohttp
 from homeassistant.components.application_credentials import (
@@ -13,7 +13,6 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
@@ -24,6 +23,7 @@ from ..api.client import VehicleClient
 from ..api.smartcar import CONNECT_ERRORS, DEFAULT_SCOPE, SmartcarClient, SmartcarOrigins
 from ..const import CONF_MODE, CONF_MONTHLY_BUDGET, SIMULATOR_URL_ENV
 from ..schedule import MonthlyCallBudget
+from ..tokens import async_token_request
 from .base import AccessToken, BudgetOption, Provider
 
 CONNECT_MODES = ("live", "simulated")
@@ -129,14 +129,17 @@ class SmartcarOAuth2Implementation(AuthImplementation):
 
     @override
     async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
-        # Errors stay aiohttp errors: Home Assistant maps them onto its OAuth2 token errors.
-        session = async_get_clientsession(self.hass)
-        async with session.post(
+        return await async_token_request(
+            self.hass,
             self.token_url,
-            data=data,
+            data,
             headers={
                 "Authorization": aiohttp.encode_basic_auth(self.client_id, self.client_secret)
             },
-        ) as response:
-            response.raise_for_status()
-            return cast(dict[str, Any], await response.json())
+            auth_domain=self.domain,
+            placeholders={
+                "provider": SmartcarProvider.name,
+                "credential": self.name,
+                "url": SmartcarProvider.dashboard_url,
+            },
+        )

@@ -29,6 +29,7 @@ from ..api.volvo import (
 )
 from ..const import CONF_API_KEY, CONF_DAILY_REQUESTS, SIMULATOR_URL_ENV
 from ..schedule import Cadence, DailyAppQuota
+from ..tokens import async_token_request
 from .base import AccessToken, BudgetOption, Provider
 
 # Volvo allows each application this many requests a day, for all its users' cars together.
@@ -150,3 +151,17 @@ class VolvoOAuth2Implementation(LocalOAuth2ImplementationWithPkce):
     def extra_authorize_data(self) -> dict[str, Any]:
         """PKCE's challenge, and the scopes."""
         return {"scope": " ".join(SCOPES), **super().extra_authorize_data}
+
+    @override
+    async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
+        return await async_token_request(
+            self.hass,
+            self.token_url,
+            {**data, "client_id": self.client_id, "client_secret": self.client_secret},
+            auth_domain=self.domain,
+            placeholders={
+                "provider": VolvoProvider.name,
+                "credential": self.name,
+                "url": VolvoProvider.dashboard_url,
+            },
+        )
