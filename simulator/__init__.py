@@ -1,4 +1,4 @@
-"""Local simulator of the connected-car providers (Smartcar, Volvo Cars) for development and tests."""
+"""Local simulator of the connected-car providers (Smartcar, Volvo Cars, High Mobility) for tests."""
 
 from simulator.app import SIMULATOR_STATE, create_app
 from simulator.config import SimulatorConfig

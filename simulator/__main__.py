@@ -40,6 +40,26 @@ def main() -> None:
         default=SimulatorConfig.volvo_cars,
         help="number of simulated Volvo cars (beside the Smartcar ones)",
     )
+    parser.add_argument("--hm-client-id", default=SimulatorConfig.high_mobility_client_id)
+    parser.add_argument("--hm-client-secret", default=SimulatorConfig.high_mobility_client_secret)
+    parser.add_argument(
+        "--hm-rate-limit",
+        type=int,
+        default=SimulatorConfig.high_mobility_rate_limit,
+        help="High Mobility API requests the application may send per minute",
+    )
+    parser.add_argument(
+        "--hm-approval-delay",
+        type=int,
+        default=SimulatorConfig.high_mobility_approval_delay,
+        help="seconds a new High Mobility clearance stays pending before it is approved",
+    )
+    parser.add_argument(
+        "--hm-cars",
+        type=int,
+        default=SimulatorConfig.high_mobility_cars,
+        help="number of simulated High Mobility cars (beside the others)",
+    )
     parser.add_argument(
         "--state-file", type=Path, help="keep grants and tokens in this file across restarts"
     )
@@ -54,6 +74,11 @@ def main() -> None:
         volvo_api_key=args.vcc_api_key,
         volvo_daily_quota=args.volvo_quota,
         volvo_cars=args.volvo_cars,
+        high_mobility_client_id=args.hm_client_id,
+        high_mobility_client_secret=args.hm_client_secret,
+        high_mobility_rate_limit=args.hm_rate_limit,
+        high_mobility_approval_delay=args.hm_approval_delay,
+        high_mobility_cars=args.hm_cars,
         state_file=args.state_file,
     )
     base = f"http://{args.host}:{args.port}"

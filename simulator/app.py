@@ -4,6 +4,8 @@ from aiohttp import web
 
 from simulator.config import SimulatorConfig
 from simulator.control import create_control_app
+from simulator.high_mobility.api import create_high_mobility_app
+from simulator.high_mobility.cloud import PRODUCTION, SANDBOX
 from simulator.smartcar.api import create_api_app
 from simulator.smartcar.auth import create_auth_app
 from simulator.smartcar.connect import create_connect_app
@@ -18,6 +20,8 @@ ORIGINS = {
     "api.smartcar.com": "/smartcar/api",
     "volvoid.eu.volvocars.com": "/volvo/id",
     "api.volvocars.com": "/volvo/api",
+    "api.high-mobility.com": "/high_mobility/api",
+    "sandbox.api.high-mobility.com": "/high_mobility/sandbox",
 }
 
 __all__ = ["ORIGINS", "SIMULATOR_STATE", "create_app"]
@@ -36,6 +40,8 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
     app.add_subapp(ORIGINS["api.smartcar.com"], create_api_app())
     app.add_subapp(ORIGINS["volvoid.eu.volvocars.com"], create_volvo_id_app())
     app.add_subapp(ORIGINS["api.volvocars.com"], create_volvo_api_app())
+    app.add_subapp(ORIGINS["api.high-mobility.com"], create_high_mobility_app(PRODUCTION))
+    app.add_subapp(ORIGINS["sandbox.api.high-mobility.com"], create_high_mobility_app(SANDBOX))
     app.add_subapp("/_simulator", create_control_app())
     app.on_shutdown.append(_release_hanging_requests)
     return app

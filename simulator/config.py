@@ -33,5 +33,17 @@ class SimulatorConfig:
     volvo_daily_quota: int = 10_000
     # How many Volvo cars the garage holds besides Smartcar's: the three default ones, then copies.
     volvo_cars: int = 3
+    # High Mobility: the application's client credentials (OAuth2 client_credentials grant).
+    high_mobility_client_id: str = "sim-hm-client-id"
+    high_mobility_client_secret: str = "sim-hm-client-secret"
+    high_mobility_access_token_ttl: int = 300
+    # Requests the application may send per minute (simulated clock) to the fleet and data APIs.
+    high_mobility_rate_limit: int = 60
+    # Seconds a new clearance stays pending before it is approved (or rejected, as scripted).
+    high_mobility_approval_delay: int = 600
+    # Seconds revoking and canceling take.
+    high_mobility_transition_delay: int = 60
+    # How many High Mobility cars the garage holds besides the others: the three default ones, then copies.
+    high_mobility_cars: int = 3
     # Where grants and tokens are kept across restarts (None: in memory only).
     state_file: Path | None = None

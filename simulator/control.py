@@ -10,6 +10,8 @@ from aiohttp.typedefs import Handler
 
 from simulator.clock import isoformat
 from simulator.faults import MALFORMED, TIMEOUT, Fault
+from simulator.high_mobility import control as high_mobility_control
+from simulator.high_mobility.errors import CATALOGUE as HIGH_MOBILITY_CATALOGUE
 from simulator.smartcar.errors import CATALOGUE
 from simulator.state import state_of
 from simulator.stats import Stats
@@ -34,6 +36,7 @@ class _ErrorSpec(Protocol):
 PROVIDER_ERROR_CATALOGUES: dict[str, Mapping[tuple[str, str | None], _ErrorSpec]] = {
     "smartcar": CATALOGUE,
     "volvo": VOLVO_CATALOGUE,
+    "high_mobility": HIGH_MOBILITY_CATALOGUE,
 }
 PROVIDERS = tuple(PROVIDER_ERROR_CATALOGUES)
 FAULT_KEYS = [field.name for field in fields(Fault)]
@@ -174,6 +177,7 @@ ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]] 
     ("POST", "/clock", move_clock),
     ("POST", "/reset", reset),
     *volvo_control.ROUTES,
+    *high_mobility_control.ROUTES,
 ]
 
 

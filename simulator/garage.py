@@ -1,9 +1,10 @@
-"""The default garage: four Smartcar cars around the San Francisco Bay, three Volvos, and more."""
+"""The default garage: four Smartcar cars around the Bay, three Volvos, three High Mobility cars."""
 
 from collections.abc import Callable
 import copy
 import uuid
 
+from simulator.high_mobility.garage import default_high_mobility_vehicles
 from simulator.vehicle import (
     CLOSED,
     OPEN,
@@ -204,14 +205,17 @@ def default_vehicles(now: float) -> dict[str, Vehicle]:
     return {car.id: car for car in cars}
 
 
-def garage(now: float, size: int = 4, volvo_size: int = 3) -> dict[str, Vehicle]:
-    """Build `size` Smartcar cars, then `volvo_size` Volvos, keyed by id.
+def garage(
+    now: float, size: int = 4, volvo_size: int = 3, high_mobility_size: int = 3
+) -> dict[str, Vehicle]:
+    """Build `size` Smartcar cars, then `volvo_size` Volvos and `high_mobility_size` HM cars, by id.
 
     Each provider's default cars come first, then copies of them with their own id and VIN;
-    a Volvo's id is its VIN.
+    a Volvo's and a High Mobility car's id is its VIN.
     """
     cars = _fleet(list(default_vehicles(now).values()), size, _copy_id)
     cars += _fleet(default_volvo_vehicles(now), volvo_size, lambda _, vin: vin)
+    cars += _fleet(default_high_mobility_vehicles(now), high_mobility_size, lambda _, vin: vin)
     return {car.id: car for car in cars}
 
 

@@ -6,6 +6,7 @@ from simulator.clock import SimClock
 from simulator.config import SimulatorConfig
 from simulator.faults import FaultBook
 from simulator.garage import garage
+from simulator.high_mobility.cloud import HighMobilityCloud
 from simulator.smartcar.accounts import SmartcarAccounts
 from simulator.stats import Stats
 from simulator.vehicle import Vehicle
@@ -22,16 +23,20 @@ class SimulatorState:
         self.reset()
 
     def reset(self) -> None:
-        """Restore the default garage, clock, tokens, faults, counters, quota and latency."""
+        """Restore the default garage, clock, tokens, fleets, faults, counters, quota and latency."""
         self.faults.clear()
         self.clock = SimClock(self.config.clock)
         self.vehicles: dict[str, Vehicle] = garage(
-            self.clock.now(), self.config.cars, self.config.volvo_cars
+            self.clock.now(),
+            self.config.cars,
+            self.config.volvo_cars,
+            self.config.high_mobility_cars,
         )
         self.stats = Stats()
         self.latency_ms = 0.0
         self.smartcar = SmartcarAccounts(self.config, self.clock)
         self.volvo = VolvoCloud(self.config, self.clock)
+        self.high_mobility = HighMobilityCloud(self.config)
 
     def vehicles_now(self) -> list[Vehicle]:
         """Return every car, brought up to the current time."""

@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from simulator.clock import isoformat
+from simulator.high_mobility.car import HighMobilityProfile
 from simulator.volvo.car import VolvoProfile, VolvoStatus
 
 OPEN = "OPEN"
@@ -209,6 +210,7 @@ class Vehicle:
     virtual_key_required: bool = False
     last_tick: float = 0.0
     volvo: VolvoProfile | None = None
+    high_mobility: HighMobilityProfile | None = None
 
     def advance(self, now: float) -> None:
         """Let time pass: a charging battery gains energy up to its limit, engines time out."""

@@ -90,6 +90,7 @@ class ErrorDetails:
     doc_url: str | None = None
     request_id: str | None = None
     retry_after: int | None = None
+    source: str | None = None  # what the provider blames: a field, a header or a data property
 
 
 class ProviderError(ApiError):

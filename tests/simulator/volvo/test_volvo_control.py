@@ -15,8 +15,9 @@ async def _patch(simulator, vehicle_id: str, patch) -> tuple[int, dict]:
 
 async def test_the_volvos_follow_the_smartcar_cars(simulator) -> None:
     cars = await (await simulator.control("GET", "/vehicles")).json()
-    assert [car["provider"] for car in cars] == ["smartcar"] * 4 + ["volvo"] * 3
-    volvos = cars[4:]
+    providers = [car["provider"] for car in cars]
+    assert providers == ["smartcar"] * 4 + ["volvo"] * 3 + ["high_mobility"] * 3
+    volvos = cars[4:7]
     assert [(c["id"], c["vin"], c["make"], c["model"], c["year"]) for c in volvos] == [
         (EX30_VIN, EX30_VIN, "VOLVO", "EX30", 2025),
         (XC60_VIN, XC60_VIN, "VOLVO", "XC60", 2024),
