@@ -244,7 +244,9 @@ async def test_stats_count_volvo_requests_per_car(simulator, token) -> None:
     assert len(smartcar["vehicles"]) == 4
     assert smartcar["totals"] == {"requests": 1, "billable": 0}
     response = await simulator.control("GET", "/stats?provider=tesla")
-    assert await response.json() == {"error": "provider must be one of smartcar, volvo"}
+    assert await response.json() == {
+        "error": "provider must be one of smartcar, smartcar_v3, volvo"
+    }
 
 
 async def test_smartcar_never_serves_a_volvo(simulator) -> None:
