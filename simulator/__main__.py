@@ -25,6 +25,13 @@ def main() -> None:
     parser.add_argument(
         "--cars", type=int, default=SimulatorConfig.cars, help="number of simulated Smartcar cars"
     )
+    parser.add_argument("--v3-client-id", default=SimulatorConfig.v3_client_id)
+    parser.add_argument("--v3-client-secret", default=SimulatorConfig.v3_client_secret)
+    parser.add_argument(
+        "--v3-application-id",
+        default=SimulatorConfig.v3_application_id,
+        help="the Smartcar v3 application's id, which Connect takes as client_id",
+    )
     parser.add_argument("--volvo-client-id", default=SimulatorConfig.volvo_client_id)
     parser.add_argument("--volvo-client-secret", default=SimulatorConfig.volvo_client_secret)
     parser.add_argument("--vcc-api-key", default=SimulatorConfig.volvo_api_key)
@@ -69,6 +76,9 @@ def main() -> None:
         client_secret=args.client_secret,
         redirect_uris=args.redirect_uris or list(DEFAULT_REDIRECT_URIS),
         cars=args.cars,
+        v3_client_id=args.v3_client_id,
+        v3_client_secret=args.v3_client_secret,
+        v3_application_id=args.v3_application_id,
         volvo_client_id=args.volvo_client_id,
         volvo_client_secret=args.volvo_client_secret,
         volvo_api_key=args.vcc_api_key,

@@ -9,6 +9,9 @@ from simulator.high_mobility.cloud import PRODUCTION, SANDBOX
 from simulator.smartcar.api import create_api_app
 from simulator.smartcar.auth import create_auth_app
 from simulator.smartcar.connect import create_connect_app
+from simulator.smartcar_v3.api import create_vehicle_api_app
+from simulator.smartcar_v3.iam import create_iam_app
+from simulator.smartcar_v3.management import create_management_app
 from simulator.state import SIMULATOR_STATE, SimulatorState
 from simulator.volvo.api import create_volvo_api_app
 from simulator.volvo.volvo_id import create_volvo_id_app
@@ -18,6 +21,9 @@ ORIGINS = {
     "connect.smartcar.com": "/smartcar/connect",
     "auth.smartcar.com": "/smartcar/auth",
     "api.smartcar.com": "/smartcar/api",
+    "iam.smartcar.com": "/smartcar/iam",
+    "vehicle.api.smartcar.com": "/smartcar/vehicle",
+    "management.api.smartcar.com": "/smartcar/management",
     "volvoid.eu.volvocars.com": "/volvo/id",
     "api.volvocars.com": "/volvo/api",
     "api.high-mobility.com": "/high_mobility/api",
@@ -38,6 +44,9 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
     app.add_subapp(ORIGINS["connect.smartcar.com"], create_connect_app())
     app.add_subapp(ORIGINS["auth.smartcar.com"], create_auth_app())
     app.add_subapp(ORIGINS["api.smartcar.com"], create_api_app())
+    app.add_subapp(ORIGINS["iam.smartcar.com"], create_iam_app())
+    app.add_subapp(ORIGINS["vehicle.api.smartcar.com"], create_vehicle_api_app())
+    app.add_subapp(ORIGINS["management.api.smartcar.com"], create_management_app())
     app.add_subapp(ORIGINS["volvoid.eu.volvocars.com"], create_volvo_id_app())
     app.add_subapp(ORIGINS["api.volvocars.com"], create_volvo_api_app())
     app.add_subapp(ORIGINS["api.high-mobility.com"], create_high_mobility_app(PRODUCTION))

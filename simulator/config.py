@@ -24,6 +24,12 @@ class SimulatorConfig:
     clock: Callable[[], float] = time.time
     # How many Smartcar cars the garage holds: the four default ones, then copies of them.
     cars: int = 4
+    # Smartcar v3: the application's API credential (for IAM app tokens) and its Application ID
+    # (the client_id Connect takes). App tokens live an hour and come with no refresh token.
+    v3_client_id: str = "client_sim_v3"
+    v3_client_secret: str = "sim-v3-secret"
+    v3_application_id: str = "00000000-0000-4000-8000-00000000c3c3"
+    v3_app_token_ttl: int = 3600
     # Volvo Cars: the application registered with Volvo ID and the API portal.
     volvo_client_id: str = "sim-volvo-client-id"
     volvo_client_secret: str = "sim-volvo-client-secret"

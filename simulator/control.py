@@ -13,6 +13,8 @@ from simulator.faults import MALFORMED, TIMEOUT, Fault
 from simulator.high_mobility import control as high_mobility_control
 from simulator.high_mobility.errors import CATALOGUE as HIGH_MOBILITY_CATALOGUE
 from simulator.smartcar.errors import CATALOGUE
+from simulator.smartcar_v3 import control as smartcar_v3_control
+from simulator.smartcar_v3.errors import CATALOGUE as SMARTCAR_V3_CATALOGUE
 from simulator.state import state_of
 from simulator.stats import Stats
 from simulator.validation import (
@@ -35,10 +37,13 @@ class _ErrorSpec(Protocol):
 
 PROVIDER_ERROR_CATALOGUES: dict[str, Mapping[tuple[str, str | None], _ErrorSpec]] = {
     "smartcar": CATALOGUE,
+    "smartcar_v3": SMARTCAR_V3_CATALOGUE,
     "volvo": VOLVO_CATALOGUE,
     "high_mobility": HIGH_MOBILITY_CATALOGUE,
 }
 PROVIDERS = tuple(PROVIDER_ERROR_CATALOGUES)
+# Smartcar's v3 API serves the same cars as its v2 API.
+CAR_PROVIDERS = {"smartcar_v3": "smartcar"}
 FAULT_KEYS = [field.name for field in fields(Fault)]
 # Any Retry-After a client must survive, a year and far beyond.
 MAX_RETRY_AFTER = 10**12
@@ -69,7 +74,8 @@ def _provider_filter(request: web.Request) -> str | None:
 def _cars(request: web.Request) -> list[Vehicle]:
     provider = _provider_filter(request)
     cars = state_of(request).vehicles_now()
-    return [car for car in cars if provider in (None, car.provider)]
+    car_provider = CAR_PROVIDERS.get(provider, provider) if provider else None
+    return [car for car in cars if car_provider in (None, car.provider)]
 
 
 async def list_vehicles(request: web.Request) -> web.Response:
@@ -101,7 +107,9 @@ async def add_error(request: web.Request) -> web.Response:
     vehicle_id, path = body.get("vehicle_id"), body.get("path")
     if vehicle_id is not None and vehicle_id not in state.vehicles:
         raise BadRequestError("unknown vehicle_id")
-    if vehicle_id is not None and state.vehicles[vehicle_id].provider != provider:
+    if vehicle_id is not None and state.vehicles[vehicle_id].provider != CAR_PROVIDERS.get(
+        provider, provider
+    ):
         raise BadRequestError(f"vehicle_id is not a {provider} car")
     if path is not None and not (isinstance(path, str) and path.startswith("/")):
         raise BadRequestError("path must start with /")
@@ -178,6 +186,7 @@ ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]] 
     ("POST", "/reset", reset),
     *volvo_control.ROUTES,
     *high_mobility_control.ROUTES,
+    *smartcar_v3_control.ROUTES,
 ]
 
 

@@ -51,6 +51,8 @@ _ELECTRIC = frozenset(
     }
 )
 _CHARGE_LIMIT = frozenset({"GET /charge/limit", "POST /charge/limit"})
+# The charge port door: a v3 command only (`commands/charge-port/open|close`); v2 has none.
+_CHARGE_PORT = frozenset({"POST /commands/charge-port"})
 _COMBUSTION = frozenset({"GET /fuel", "GET /engine/oil"})
 
 
@@ -73,7 +75,7 @@ def default_vehicles(now: float) -> dict[str, Vehicle]:
             make="TESLA",
             model="Model 3",
             year=2022,
-            capabilities=_COMMON | _REMOTE_LOCK | _ELECTRIC | _CHARGE_LIMIT,
+            capabilities=_COMMON | _REMOTE_LOCK | _ELECTRIC | _CHARGE_LIMIT | _CHARGE_PORT,
             virtual_key_required=True,
             state=VehicleState(
                 locked=True,
@@ -109,7 +111,7 @@ def default_vehicles(now: float) -> dict[str, Vehicle]:
             make="VOLKSWAGEN",
             model="ID.4",
             year=2023,
-            capabilities=_COMMON | _ELECTRIC | _CHARGE_LIMIT,
+            capabilities=_COMMON | _ELECTRIC | _CHARGE_LIMIT | _CHARGE_PORT,
             state=VehicleState(
                 locked=True,
                 location=Location(37.3387, -121.8853),

@@ -8,6 +8,7 @@ from simulator.faults import FaultBook
 from simulator.garage import garage
 from simulator.high_mobility.cloud import HighMobilityCloud
 from simulator.smartcar.accounts import SmartcarAccounts
+from simulator.smartcar_v3.cloud import SmartcarV3Cloud
 from simulator.stats import Stats
 from simulator.vehicle import Vehicle
 from simulator.volvo.cloud import VolvoCloud
@@ -35,6 +36,7 @@ class SimulatorState:
         self.stats = Stats()
         self.latency_ms = 0.0
         self.smartcar = SmartcarAccounts(self.config, self.clock)
+        self.smartcar_v3 = SmartcarV3Cloud(self.config, self.clock)
         self.volvo = VolvoCloud(self.config, self.clock)
         self.high_mobility = HighMobilityCloud(self.config)
 

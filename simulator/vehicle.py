@@ -28,6 +28,7 @@ class Refusal(StrEnum):
     DOOR_OPEN = "DOOR_OPEN"
     TRUNK_OPEN = "TRUNK_OPEN"
     CHARGING_PLUG_NOT_CONNECTED = "CHARGING_PLUG_NOT_CONNECTED"
+    CHARGING_PLUG_CONNECTED = "CHARGING_PLUG_CONNECTED"
     CHARGING_IN_PROGRESS = "CHARGING_IN_PROGRESS"
     FULLY_CHARGED = "FULLY_CHARGED"
     NOT_CHARGING = "NOT_CHARGING"
@@ -268,6 +269,15 @@ class Vehicle:
         assert battery is not None
         battery.charge_limit = limit
         battery.settle()
+        self.state.updated_at = now
+
+    def set_charge_port(self, open_port: bool, now: float) -> None:
+        """Open or close the charge port door; it cannot close on a plugged-in cable."""
+        self.advance(now)
+        battery = self.state.battery
+        if not open_port and battery is not None and battery.plugged_in:
+            raise VehicleRefusedError(Refusal.CHARGING_PLUG_CONNECTED)
+        self.state.charging_port["chargingPort"] = OPEN if open_port else CLOSED
         self.state.updated_at = now
 
     def send_destination(self, destination: Location, now: float) -> None:

@@ -1,7 +1,12 @@
-"""Smartcar Connect (connect.smartcar.com): approval page and redirect back with a code."""
+"""Smartcar Connect (connect.smartcar.com): approval page and redirect back with a code.
+
+The v2 application is known by its client id; a v3 application by its Application ID, and the
+redirect then carries the `user_id` its API calls name (the code is worth nothing in v3).
+"""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+import uuid
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -58,6 +63,8 @@ class AuthorizeRequest:
     user: str
     single_select: bool
     vehicles: list[Vehicle]
+    v3: bool = False  # asked by the v3 application (its Application ID as client_id)
+    mode: str = "live"
 
     def fail(self, error: str, **extra: str) -> ConnectRedirectError:
         """Return the redirect reporting `error` to the application."""
@@ -72,7 +79,10 @@ def _back(redirect_uri: str, **params: str | None) -> str:
 def parse_authorize(params: Mapping[str, str], state: SimulatorState) -> AuthorizeRequest:
     """Validate authorization parameters like Connect does."""
     config = state.config
-    if params.get("client_id") != config.client_id:
+    client_id = params.get("client_id", "")
+    if client_id.startswith("client_"):  # a v3 API credential is no Connect client id
+        raise ConnectPageError(f"400: Invalid parameter client_id: {client_id}")
+    if client_id not in (config.client_id, config.v3_application_id):
         raise ConnectPageError("Unknown client_id.")
     redirect_uri = params.get("redirect_uri", "")
     if redirect_uri not in config.redirect_uris:
@@ -108,6 +118,8 @@ def parse_authorize(params: Mapping[str, str], state: SimulatorState) -> Authori
             for car in state.vehicles_of("smartcar")
             if make in ("", car.make) and vin in (None, car.vin)
         ],
+        v3=client_id == config.v3_application_id,
+        mode="live" if params.get("mode", "live") == "live" else "simulated",
     )
 
 
@@ -119,6 +131,11 @@ def approve(request: AuthorizeRequest, state: SimulatorState, vehicle_ids: list[
     if not chosen:
         raise request.fail("no_vehicles")
     grant = Grant(user_id(request.user), request.permissions, chosen)
+    if request.v3:
+        state.smartcar_v3.connect(grant, request.mode)
+        return _back(
+            request.redirect_uri, code=str(uuid.uuid4()), state=request.state, user_id=grant.user_id
+        )
     code = state.smartcar.issue_code(grant, request.redirect_uri)
     return _back(request.redirect_uri, code=code, state=request.state)
 

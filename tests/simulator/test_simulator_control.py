@@ -335,7 +335,7 @@ async def test_timeout_until_cleared(simulator, token) -> None:
         ),
         (
             {"provider": "tesla", "type": "SERVER", "code": "INTERNAL"},
-            "provider must be one of high_mobility, smartcar, volvo",
+            "provider must be one of high_mobility, smartcar, smartcar_v3, volvo",
         ),
         (
             {"provider": "smartcar", "code": "INTERNAL"},

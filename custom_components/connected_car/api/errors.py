@@ -13,6 +13,9 @@ class ErrorKind(StrEnum):
     """What an error means, whichever provider raised it."""
 
     AUTHENTICATION = auto()  # the account's tokens are refused: the user must log in again
+    # The application's own credentials (client id or secret) are refused: whoever set up the
+    # application must fix them; no login of the user helps.
+    APPLICATION_CREDENTIALS = auto()
     ACCOUNT_ACTION = auto()  # the owner must act in the maker's account or app
     VIRTUAL_KEY = auto()  # commands need the maker's virtual key; reads keep working
     PERMISSION = auto()  # the grant lacks a permission for this data or command

@@ -36,6 +36,8 @@ class Command(StrEnum):
     STOP_CHARGING = "stop_charging"
     SET_CHARGE_LIMIT = "set_charge_limit"
     SEND_DESTINATION = "send_destination"
+    OPEN_CHARGE_PORT = "open_charge_port"
+    CLOSE_CHARGE_PORT = "close_charge_port"
     START_CLIMATE = "start_climate"
     STOP_CLIMATE = "stop_climate"
     START_ENGINE = "start_engine"
@@ -89,13 +91,20 @@ class BatteryCapacity:
 
 @dataclass(frozen=True)
 class Charge:
-    """Charging cable and charging state; power in kW, time to full in minutes."""
+    """Charging cable and charging state; power in kW, time to full in minutes.
+
+    Voltage in V and current in A at the charging inlet; rate is the range the charging adds,
+    in km per hour.
+    """
 
     plugged_in: bool | None
     state: ChargingState | None
     power: float | None = None
     minutes_to_full: float | None = None
     type: ChargingType | None = None
+    voltage: float | None = None
+    current: float | None = None
+    rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +196,7 @@ class Security:
     charging_port_open: bool | None
     hood_open: bool | None = None
     sunroof_open: bool | None = None
+    front_trunk_open: bool | None = None  # a front trunk apart from trunk_open (the rear one)
 
 
 type Reading = (

@@ -245,7 +245,7 @@ async def test_stats_count_volvo_requests_per_car(simulator, token) -> None:
     assert smartcar["totals"] == {"requests": 1, "billable": 0}
     response = await simulator.control("GET", "/stats?provider=tesla")
     assert await response.json() == {
-        "error": "provider must be one of high_mobility, smartcar, volvo"
+        "error": "provider must be one of high_mobility, smartcar, smartcar_v3, volvo"
     }
 
 
