@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+import math
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from homeassistant.config_entries import ConfigEntry
@@ -99,6 +100,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._last_read: dict[Feature, datetime] = {}
         # Feature -> when the provider said the car cannot give it, since it last could.
         self.unsupported_answers: dict[Feature, list[datetime]] = {}
+        # Commands the car answered it cannot do, until the entry reloads.
+        self.refused_commands: set[Command] = set()
         self._read_everything = False
         super().__init__(
             hass,
@@ -319,7 +322,9 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                 self._denied.update({f: permissions[f] for f in features})
                 self.issues.async_sync(self._standing_problems())
             case ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING | ErrorKind.VIRTUAL_KEY:
+                # The owner must act; meanwhile the last values stay, and the repair says so.
                 self.issues.async_sync([self._problem(err), *self._standing_problems()])
+                return previous
             case _:
                 self._retry(err)
         raise update_failed(err, self._provider) from err
@@ -456,6 +461,11 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             )
         if command not in self.commands:
             raise translated(ServiceValidationError, "not_supported", self._provider)
+        if command in self.refused_commands:
+            # The car said it cannot; asking again costs a call and changes nothing.
+            raise translated(HomeAssistantError, "not_supported", self._provider)
+        if not all(math.isfinite(value) for value in params.values()):
+            raise translated(ServiceValidationError, "invalid_value", self._provider)
         self.raise_if_quiet()
         try:
             await self._async_send(command, params)
@@ -464,7 +474,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         except OAuth2TokenRequestBaseError as err:
             raise translated(HomeAssistantError, "communication_error", self._provider) from err
         except ApiError as err:
-            self._on_failed_command(err)
+            self._on_failed_command(command, err)
             raise command_error(err, self._provider, self._cost) from err
         self.issues.async_resolve("virtual_key_required")
         if feature is None:
@@ -487,13 +497,15 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             await self._renew_token()
             await self.client.async_command(self.vehicle.id, command, **params)
 
-    def _on_failed_command(self, err: ApiError) -> None:
+    def _on_failed_command(self, command: Command, err: ApiError) -> None:
         """What a refused command teaches about the car or the account."""
         if not isinstance(err, ProviderError):
             return
         match err.kind:
             case ErrorKind.AUTHENTICATION:
                 self.config_entry.async_start_reauth(self.hass)
+            case ErrorKind.UNSUPPORTED:
+                self.refused_commands.add(command)
             case ErrorKind.VIRTUAL_KEY | ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING:
                 self.issues.async_raise(self._problem(err))
             case ErrorKind.RATE_LIMITED:

@@ -105,6 +105,28 @@ async def test_lock_refusals_say_why(
     assert state_of(hass, entity_id) == before
 
 
+async def test_a_command_the_car_cannot_do_is_refused_once(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """The ID.4 answers that it cannot lock: later locks say so without a request, until a
+    reload asks the car again.
+    """
+    entry = await setup_integration()
+    await sim.reset_stats()
+    for _ in range(3):
+        with pytest.raises(HomeAssistantError) as raised:
+            await call(hass, "lock", "lock", "lock.volkswagen_id_4")
+        assert raised.value.translation_key == "not_supported"
+    vw = await sim.vehicle("Volkswagen")
+    assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 1
+
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "lock", "lock", "lock.volkswagen_id_4")
+    assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 2
+
+
 async def test_virtual_key_error_tells_where_to_add_the_key(
     hass: HomeAssistant, setup_integration: SetupIntegration
 ) -> None:
@@ -151,11 +173,13 @@ async def test_set_charge_limit(
     assert (await sim.vehicle("Volkswagen"))["state"]["charge"]["limit"] == 0.85
 
 
-@pytest.mark.parametrize("value", [30, 101])
+@pytest.mark.parametrize("value", [30, 101, float("nan"), float("inf")])
 async def test_charge_limit_out_of_range_sends_nothing(
-    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, value: int
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, value: float
 ) -> None:
-    """A limit outside 50-100 % is the user's mistake: refused before any API call."""
+    """A limit outside 50-100 %, or no number at all, is the user's mistake: refused before any
+    API call.
+    """
     await setup_integration()
     await sim.reset_stats()
     with pytest.raises(ServiceValidationError):
