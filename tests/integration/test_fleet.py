@@ -292,3 +292,29 @@ async def test_stored_values_that_no_longer_fit_are_read_again(
     assert state_of(hass, f"sensor.{car.entity}_fuel_level") != STATE_UNAVAILABLE
     # The odometer is unknown until the car is read.
     assert state_of(hass, f"sensor.{car.entity}_odometer") == STATE_UNAVAILABLE
+
+
+async def test_setup_honours_retry_after(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Setup meets a 429 asking for an hour: its retries send nothing until the hour is over."""
+    entry = await setup_integration()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_VEHICLES: {}})
+    await sim.inject_error(
+        path="/vehicles", type="RATE_LIMIT", code="SMARTCAR_API", retry_after=3600
+    )
+    await sim.reset_stats()
+
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    await _step(hass, freezer, timedelta(minutes=50))
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert (await sim.stats())["totals"]["requests"] == 1
+
+    await sim.clear_errors()
+    await _step(hass, freezer, timedelta(minutes=30))
+    assert entry.state is ConfigEntryState.LOADED
