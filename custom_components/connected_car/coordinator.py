@@ -31,6 +31,7 @@ from .api.model import Charge, ChargingState, Command, Feature, Reading, Securit
 from .const import CONF_VEHICLES, DOMAIN, LOGGER
 from .errors import command_error, translated, update_failed
 from .issues import CarIssues, Problem
+from .snapshots import StoredCar
 from .vehicles import (
     VehicleRecord,
     available_commands,
@@ -102,6 +103,11 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.unsupported_answers: dict[Feature, list[datetime]] = {}
         # Commands the car answered it cannot do, until the entry reloads.
         self.refused_commands: set[Command] = set()
+        # The calls spent on this car in the quota's current period, and when that ends.
+        self.calls_used = 0
+        self.period_ends = self._cost.quota_renews(dt_util.utcnow())
+        self.next_poll: datetime | None = None
+        self.last_poll: datetime | None = None  # the last poll the provider answered
         self._read_everything = False
         super().__init__(
             hass,
@@ -154,6 +160,41 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         """Read every polled feature now, whether or not its cadence says it is due."""
         self._read_everything = True
         await self.async_refresh()
+
+    @property
+    def calls_left(self) -> int:
+        """The calls this car may still spend in the quota's current period."""
+        self._start_new_period_if_due()
+        return max(self._cost.calls_per_car - self.calls_used, 0)
+
+    def _spend(self, calls: int) -> None:
+        self._start_new_period_if_due()
+        self.calls_used += calls
+
+    def _start_new_period_if_due(self) -> None:
+        now = dt_util.utcnow()
+        if now >= self.period_ends:
+            self.calls_used, self.period_ends = 0, self._cost.quota_renews(now)
+
+    @callback
+    def _schedule_refresh(self) -> None:
+        """Schedule the next poll, and note when it is (the next-poll sensor shows it)."""
+        seconds = self._retry_after if self._retry_after is not None else None
+        interval = self.update_interval
+        if seconds is None and interval is not None:
+            seconds = interval.total_seconds()
+        self.next_poll = dt_util.utcnow() + timedelta(seconds=seconds) if seconds else None
+        super()._schedule_refresh()
+
+    async def _async_answered[T](self, calls: int, request: Awaitable[T]) -> T:
+        """Await a request to the provider, counting its calls once the provider answered."""
+        try:
+            result = await request
+        except ProviderError:
+            self._spend(calls)
+            raise
+        self._spend(calls)
+        return result
 
     @property
     def last_read(self) -> dict[Feature, datetime]:
@@ -219,29 +260,43 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         Providers end tokens early: a token refused before it expires is renewed once and the
         read repeated, before anyone is asked to log in again.
         """
+        cost = self._cost.cost(features)
         try:
-            snapshot = await self.client.async_read(self.vehicle.id, features)
+            snapshot = await self._async_answered(
+                cost, self.client.async_read(self.vehicle.id, features)
+            )
         except ProviderError as err:
             if err.kind is not ErrorKind.AUTHENTICATION:
                 raise
             await self._renew_token()
-            snapshot = await self.client.async_read(self.vehicle.id, features)
+            snapshot = await self._async_answered(
+                cost, self.client.async_read(self.vehicle.id, features)
+            )
         else:
             if any(e.kind is ErrorKind.AUTHENTICATION for e in snapshot.errors.values()):
                 await self._renew_token()
-                snapshot = await self.client.async_read(self.vehicle.id, features)
+                snapshot = await self._async_answered(
+                    cost, self.client.async_read(self.vehicle.id, features)
+                )
         errors = list(snapshot.errors.values())
         if not snapshot.readings and errors and all(e.kind is ErrorKind.TRANSIENT for e in errors):
             raise errors[0]
         return snapshot
 
+    def stored(self) -> StoredCar:
+        """What to keep of the car across a restart."""
+        return StoredCar(self.data or Snapshot(), self.last_read, self.calls_used, self.period_ends)
+
     @callback
-    def async_restore(self, snapshot: Snapshot, last_read: dict[Feature, datetime]) -> bool:
+    def async_restore(self, stored: StoredCar) -> bool:
         """Show the values stored before a restart, and poll when they are due, not before.
 
         Returns whether a poll is due now.
         """
+        snapshot, last_read = stored.snapshot, stored.last_read
         self._last_read.update(last_read)
+        if stored.period_ends is not None:
+            self.calls_used, self.period_ends = stored.calls_used, stored.period_ends
         interval = self._cost.interval(self.polled_features, _is_busy(snapshot))
         newest = max(last_read.values(), default=None)
         wait = newest + interval - dt_util.utcnow() if newest else timedelta(0)
@@ -255,6 +310,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
     def async_start_with(self, snapshot: Snapshot) -> None:
         """Take the discovery read of a new car as its first poll."""
         self._last_read.update(dict.fromkeys(snapshot.readings, dt_util.utcnow()))
+        self._spend(self._cost.cost(list(snapshot.readings.keys() | snapshot.errors.keys())))
         try:
             data = self._on_poll(snapshot, saw_the_car=True)
         except ConfigEntryAuthFailed:
@@ -269,6 +325,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         The values merge onto the data as it is now, which a command may have changed meanwhile.
         """
         self._failures = 0
+        if saw_the_car:
+            self.last_poll = dt_util.utcnow()
         problems: list[Problem] = []
         unreachable = rate_limited = False
         for feature, err in snapshot.errors.items():
@@ -490,12 +548,16 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
     async def _async_send(self, command: Command, params: dict[str, Any]) -> None:
         """Send command; a refused token is renewed once, as for reads."""
         try:
-            await self.client.async_command(self.vehicle.id, command, **params)
+            await self._async_answered(
+                1, self.client.async_command(self.vehicle.id, command, **params)
+            )
         except ProviderError as err:
             if err.kind is not ErrorKind.AUTHENTICATION:
                 raise
             await self._renew_token()
-            await self.client.async_command(self.vehicle.id, command, **params)
+            await self._async_answered(
+                1, self.client.async_command(self.vehicle.id, command, **params)
+            )
 
     def _on_failed_command(self, command: Command, err: ApiError) -> None:
         """What a refused command teaches about the car or the account."""
@@ -517,7 +579,9 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
     async def _async_confirm(self, feature: Feature) -> None:
         """Read one feature after a command, so the state shown is the car's own."""
         try:
-            snapshot = await self.client.async_read(self.vehicle.id, [feature])
+            snapshot = await self._async_answered(
+                self._cost.cost([feature]), self.client.async_read(self.vehicle.id, [feature])
+            )
         except (ApiError, OAuth2TokenRequestBaseError) as err:
             LOGGER.debug("Could not confirm %s of %s after a command: %s", feature, self.name, err)
             return

@@ -170,14 +170,14 @@ class Fleet:
             if snapshot is not None:
                 coordinator.async_start_with(snapshot)
             elif (stored := self._stored.pop(vehicle_id, None)) is None or (
-                coordinator.async_restore(*stored)
+                coordinator.async_restore(stored)
             ):
                 to_poll.append(coordinator)
         return to_poll
 
     def _last_values_json(self) -> dict[str, Any]:
         return {
-            vehicle_id: car_to_json(coordinator.data, coordinator.last_read)
+            vehicle_id: car_to_json(coordinator.stored())
             for vehicle_id, coordinator in self.coordinators.items()
             if coordinator.data is not None
         }

@@ -35,6 +35,15 @@ class CostModel(Protocol):
         """When a used-up call quota is whole again."""
         ...
 
+    def cost(self, features: Sequence[Feature]) -> int:
+        """The calls one read of these features spends from the quota."""
+        ...
+
+    @property
+    def calls_per_car(self) -> int:
+        """The calls one car may spend per quota period."""
+        ...
+
 
 def next_month(now: datetime) -> datetime:
     """The first of the next month, UTC."""
@@ -78,6 +87,15 @@ class MonthlyCallBudget:
     def quota_renews(self, now: datetime) -> datetime:
         """The monthly budget renews on the first of the next month."""
         return next_month(now)
+
+    def cost(self, features: Sequence[Feature]) -> int:
+        """Every value read is billed."""
+        return len(features)
+
+    @property
+    def calls_per_car(self) -> int:
+        """The monthly budget is per car."""
+        return self.calls_per_month
 
 
 @dataclass(frozen=True)
@@ -143,3 +161,12 @@ class DailyAppQuota:
     def quota_renews(self, now: datetime) -> datetime:
         """The daily quota renews at midnight UTC."""
         return next_day(now)
+
+    def cost(self, features: Sequence[Feature]) -> int:
+        """Each feature costs its own requests."""
+        return sum(self.requests_per_read.get(feature, 1) for feature in features)
+
+    @property
+    def calls_per_car(self) -> int:
+        """The car's share of the application's daily quota."""
+        return self.requests_per_day // max(self.cars_on_app, 1)

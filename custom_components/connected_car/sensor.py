@@ -251,6 +251,39 @@ SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value=_data_age,
     ),
+    # What polling costs and when it happens: the provider's call budget made visible.
+    ConnectedCarSensorDescription(
+        key="calls_used",
+        translation_key="calls_used",
+        feature=None,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.calls_used,
+    ),
+    ConnectedCarSensorDescription(
+        key="calls_left",
+        translation_key="calls_left",
+        feature=None,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.calls_left,
+    ),
+    ConnectedCarSensorDescription(
+        key="next_poll",
+        translation_key="next_poll",
+        feature=None,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.next_poll,
+    ),
+    ConnectedCarSensorDescription(
+        key="last_poll",
+        translation_key="last_poll",
+        feature=None,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.last_poll,
+    ),
 )
 
 

@@ -11,6 +11,7 @@ from .simulator_control import SimulatorControl
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.freeze_time("2026-12-01T08:00:00+00:00")
 async def test_entities_of_every_car(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
