@@ -31,14 +31,14 @@ async def test_lock_and_unlock(
 ) -> None:
     """Locking shows locked at once and the car is locked; unlocking likewise."""
     await setup_integration()
-    assert state_of(hass, "lock.ford_f_150") == LockState.UNLOCKED
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.UNLOCKED
 
-    await call(hass, "lock", "lock", "lock.ford_f_150")
-    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKED
+    await call(hass, "lock", "lock", "lock.ford_f_150_door_lock")
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.LOCKED
     assert (await sim.vehicle("Ford"))["state"]["locked"] is True
 
-    await call(hass, "lock", "unlock", "lock.ford_f_150")
-    assert state_of(hass, "lock.ford_f_150") == LockState.UNLOCKED
+    await call(hass, "lock", "unlock", "lock.ford_f_150_door_lock")
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.UNLOCKED
     assert (await sim.vehicle("Ford"))["state"]["locked"] is False
 
 
@@ -48,11 +48,11 @@ async def test_lock_shows_locking_while_the_car_works(
     """While the command runs the lock is `locking`."""
     await setup_integration()
     await sim.latency(300)
-    task = hass.async_create_task(call(hass, "lock", "lock", "lock.ford_f_150"))
+    task = hass.async_create_task(call(hass, "lock", "lock", "lock.ford_f_150_door_lock"))
     await asyncio.sleep(0.1)
-    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKING
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.LOCKING
     await task
-    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKED
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.LOCKED
 
 
 async def test_a_command_is_confirmed_with_one_read(
@@ -63,7 +63,7 @@ async def test_a_command_is_confirmed_with_one_read(
     ford = await sim.vehicle("Ford")
     await sim.reset_stats()
 
-    await call(hass, "lock", "lock", "lock.ford_f_150")
+    await call(hass, "lock", "lock", "lock.ford_f_150_door_lock")
 
     usage = (await sim.stats())["vehicles"][ford["id"]]
     assert usage["by_path"] == {"/security": 2}  # the command, then the confirming read
@@ -73,11 +73,16 @@ async def test_a_command_is_confirmed_with_one_read(
 @pytest.mark.parametrize(
     ("make", "entity_id", "setup", "translation_key"),
     [
-        ("Ford", "lock.ford_f_150", {"moving": True}, "vehicle_state_in_motion"),
-        ("Ford", "lock.ford_f_150", {"doors": {"frontLeft": "OPEN"}}, "vehicle_state_door_open"),
-        ("Ford", "lock.ford_f_150", {"asleep": True}, "vehicle_state_asleep"),
-        ("Volkswagen", "lock.volkswagen_id_4", {}, "not_supported"),
-        ("Tesla", "lock.tesla_model_3", {}, "virtual_key_required"),
+        ("Ford", "lock.ford_f_150_door_lock", {"moving": True}, "vehicle_state_in_motion"),
+        (
+            "Ford",
+            "lock.ford_f_150_door_lock",
+            {"doors": {"frontLeft": "OPEN"}},
+            "vehicle_state_door_open",
+        ),
+        ("Ford", "lock.ford_f_150_door_lock", {"asleep": True}, "vehicle_state_asleep"),
+        ("Volkswagen", "lock.volkswagen_id_4_door_lock", {}, "not_supported"),
+        ("Tesla", "lock.tesla_model_3_door_lock", {}, "virtual_key_required"),
     ],
 )
 async def test_lock_refusals_say_why(
@@ -110,7 +115,7 @@ async def test_virtual_key_error_tells_where_to_add_the_key(
     """The Tesla's refusal carries the link that adds Smartcar's virtual key."""
     await setup_integration()
     with pytest.raises(HomeAssistantError) as raised:
-        await call(hass, "lock", "unlock", "lock.tesla_model_3")
+        await call(hass, "lock", "unlock", "lock.tesla_model_3_door_lock")
     assert "https://www.tesla.com/_ak/smartcar.com" in str(raised.value)
 
 
@@ -177,7 +182,7 @@ async def test_send_destination(
 ) -> None:
     """The action hands a destination to the car's navigation."""
     await setup_integration()
-    device_id = await _device_id(hass, "lock.ford_f_150")
+    device_id = await _device_id(hass, "lock.ford_f_150_door_lock")
 
     await hass.services.async_call(
         DOMAIN,
@@ -208,7 +213,7 @@ async def test_send_destination_bad_input_sends_nothing(
     """Bad coordinates or an unknown device are refused before any API call."""
     await setup_integration()
     await sim.reset_stats()
-    device_id = await _device_id(hass, "lock.ford_f_150")
+    device_id = await _device_id(hass, "lock.ford_f_150_door_lock")
 
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(
