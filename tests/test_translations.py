@@ -19,6 +19,7 @@ from custom_components.connected_car.const import DOMAIN
 from custom_components.connected_car.device_tracker import LOCATION
 from custom_components.connected_car.image import PICTURE
 from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, Fix
+from custom_components.connected_car.lock import LOCK
 from custom_components.connected_car.number import CHARGE_LIMIT
 from custom_components.connected_car.providers.smartcar import ACCOUNT_ISSUES
 from custom_components.connected_car.sensor import SENSORS
@@ -33,6 +34,7 @@ PLATFORMS = {
     "button": (REFRESH, *COMMAND_BUTTONS),
     "device_tracker": (LOCATION,),
     "image": (PICTURE,),
+    "lock": (LOCK,),
     "number": (CHARGE_LIMIT,),
     "switch": (CHARGING,),
 }

@@ -104,6 +104,7 @@ def _tire(key: str, read: Callable[[Tires], float | None]) -> ConnectedCarSensor
 SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
     ConnectedCarSensorDescription(
         key="battery_level",
+        translation_key="battery_level",
         feature=Feature.BATTERY,
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,

@@ -31,7 +31,9 @@ async def test_calls_used_match_what_smartcar_bills(
     ford = await sim.vehicle("Ford")
     coordinator = entry.runtime_data.coordinators[ford["id"]]
     await coordinator.async_refresh_everything()
-    await hass.services.async_call("lock", "lock", {"entity_id": "lock.ford_f_150"}, blocking=True)
+    await hass.services.async_call(
+        "lock", "lock", {"entity_id": "lock.ford_f_150_door_lock"}, blocking=True
+    )
     await hass.async_block_till_done(wait_background_tasks=True)
 
     usage = (await sim.stats())["vehicles"][ford["id"]]

@@ -31,14 +31,14 @@ async def test_lock_and_unlock(
 ) -> None:
     """Locking shows locked at once and the car is locked; unlocking likewise."""
     await setup_integration()
-    assert state_of(hass, "lock.ford_f_150") == LockState.UNLOCKED
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.UNLOCKED
 
-    await call(hass, "lock", "lock", "lock.ford_f_150")
-    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKED
+    await call(hass, "lock", "lock", "lock.ford_f_150_door_lock")
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.LOCKED
     assert (await sim.vehicle("Ford"))["state"]["locked"] is True
 
-    await call(hass, "lock", "unlock", "lock.ford_f_150")
-    assert state_of(hass, "lock.ford_f_150") == LockState.UNLOCKED
+    await call(hass, "lock", "unlock", "lock.ford_f_150_door_lock")
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.UNLOCKED
     assert (await sim.vehicle("Ford"))["state"]["locked"] is False
 
 
@@ -48,11 +48,11 @@ async def test_lock_shows_locking_while_the_car_works(
     """While the command runs the lock is `locking`."""
     await setup_integration()
     await sim.latency(300)
-    task = hass.async_create_task(call(hass, "lock", "lock", "lock.ford_f_150"))
+    task = hass.async_create_task(call(hass, "lock", "lock", "lock.ford_f_150_door_lock"))
     await asyncio.sleep(0.1)
-    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKING
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.LOCKING
     await task
-    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKED
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.LOCKED
 
 
 async def test_a_command_is_confirmed_with_one_read(
@@ -63,7 +63,7 @@ async def test_a_command_is_confirmed_with_one_read(
     ford = await sim.vehicle("Ford")
     await sim.reset_stats()
 
-    await call(hass, "lock", "lock", "lock.ford_f_150")
+    await call(hass, "lock", "lock", "lock.ford_f_150_door_lock")
     await hass.async_block_till_done(wait_background_tasks=True)
 
     usage = (await sim.stats())["vehicles"][ford["id"]]
@@ -74,11 +74,16 @@ async def test_a_command_is_confirmed_with_one_read(
 @pytest.mark.parametrize(
     ("make", "entity_id", "setup", "translation_key"),
     [
-        ("Ford", "lock.ford_f_150", {"moving": True}, "vehicle_state_in_motion"),
-        ("Ford", "lock.ford_f_150", {"doors": {"frontLeft": "OPEN"}}, "vehicle_state_door_open"),
-        ("Ford", "lock.ford_f_150", {"asleep": True}, "vehicle_state_asleep"),
-        ("Volkswagen", "lock.volkswagen_id_4", {}, "not_supported"),
-        ("Tesla", "lock.tesla_model_3", {}, "virtual_key_required"),
+        ("Ford", "lock.ford_f_150_door_lock", {"moving": True}, "vehicle_state_in_motion"),
+        (
+            "Ford",
+            "lock.ford_f_150_door_lock",
+            {"doors": {"frontLeft": "OPEN"}},
+            "vehicle_state_door_open",
+        ),
+        ("Ford", "lock.ford_f_150_door_lock", {"asleep": True}, "vehicle_state_asleep"),
+        ("Volkswagen", "lock.volkswagen_id_4_door_lock", {}, "not_supported"),
+        ("Tesla", "lock.tesla_model_3_door_lock", {}, "virtual_key_required"),
     ],
 )
 async def test_lock_refusals_say_why(
@@ -115,7 +120,7 @@ async def test_a_command_the_car_cannot_do_is_refused_once(
     await sim.reset_stats()
     for _ in range(3):
         with pytest.raises(HomeAssistantError) as raised:
-            await call(hass, "lock", "lock", "lock.volkswagen_id_4")
+            await call(hass, "lock", "lock", "lock.volkswagen_id_4_door_lock")
         assert raised.value.translation_key == "not_supported"
     vw = await sim.vehicle("Volkswagen")
     assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 1
@@ -123,7 +128,7 @@ async def test_a_command_the_car_cannot_do_is_refused_once(
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     with pytest.raises(HomeAssistantError):
-        await call(hass, "lock", "lock", "lock.volkswagen_id_4")
+        await call(hass, "lock", "lock", "lock.volkswagen_id_4_door_lock")
     assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 2
 
 
@@ -133,7 +138,7 @@ async def test_virtual_key_error_tells_where_to_add_the_key(
     """The Tesla's refusal carries the link that adds Smartcar's virtual key."""
     await setup_integration()
     with pytest.raises(HomeAssistantError) as raised:
-        await call(hass, "lock", "unlock", "lock.tesla_model_3")
+        await call(hass, "lock", "unlock", "lock.tesla_model_3_door_lock")
     assert "https://www.tesla.com/_ak/smartcar.com" in str(raised.value)
 
 
@@ -202,7 +207,7 @@ async def test_send_destination(
 ) -> None:
     """The action hands a destination to the car's navigation."""
     await setup_integration()
-    device_id = await _device_id(hass, "lock.ford_f_150")
+    device_id = await _device_id(hass, "lock.ford_f_150_door_lock")
 
     await hass.services.async_call(
         DOMAIN,
@@ -233,7 +238,7 @@ async def test_send_destination_bad_input_sends_nothing(
     """Bad coordinates or an unknown device are refused before any API call."""
     await setup_integration()
     await sim.reset_stats()
-    device_id = await _device_id(hass, "lock.ford_f_150")
+    device_id = await _device_id(hass, "lock.ford_f_150_door_lock")
 
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(

@@ -292,7 +292,7 @@ async def test_rate_limit_sends_nothing_until_retry_after(
     await pass_time(hass, freezer, 60)
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
-            "lock", "lock", {"entity_id": "lock.ford_f_150"}, blocking=True
+            "lock", "lock", {"entity_id": "lock.ford_f_150_door_lock"}, blocking=True
         )
     assert raised.value.translation_key == "rate_limited"
     with pytest.raises(HomeAssistantError):
@@ -594,7 +594,7 @@ async def test_command_errors_are_translated(
         pytest.raises(HomeAssistantError) as raised,
     ):
         await hass.services.async_call(
-            "lock", "lock", {"entity_id": "lock.ford_f_150"}, blocking=True
+            "lock", "lock", {"entity_id": "lock.ford_f_150_door_lock"}, blocking=True
         )
     await hass.async_block_till_done()
 
@@ -648,7 +648,7 @@ async def test_used_up_budget_refuses_commands_saying_when_it_renews(
 
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
-            "lock", "lock", {"entity_id": "lock.ford_f_150"}, blocking=True
+            "lock", "lock", {"entity_id": "lock.ford_f_150_door_lock"}, blocking=True
         )
     assert raised.value.translation_key == "budget_used_up"
     assert next_month(dt_util.utcnow()).date().isoformat() in str(raised.value)
