@@ -40,6 +40,8 @@ PLATFORMS = {
 }
 # Issues not of a car, raised with a constant's key: the constant's name -> the issue key.
 ACCOUNT_LEVEL = {"CREDENTIALS_ISSUE": CREDENTIALS_ISSUE}
+# The reasons fix flows end with instead of "repaired".
+REPAIR_ABORTS = {"reauth_started"}
 ENTITY_KEYS = {d.translation_key for ds in PLATFORMS.values() for d in ds if d.translation_key}
 
 
@@ -236,10 +238,17 @@ def test_entity_keys_match() -> None:
 
 def test_config_flow_keys_match() -> None:
     """Abort reasons: Connect's errors, our own, and the ones Home Assistant's helpers use."""
-    ours = _literals("reason") | set(CONNECT_ERRORS)
+    ours = _literals("reason") - REPAIR_ABORTS | set(CONNECT_ERRORS)
     helpers = {"already_configured", "reauth_successful", "reconfigure_successful"}
     helpers |= {"missing_credentials"}
     assert ours | helpers == set(STRINGS["config"]["abort"])
+
+
+def test_repair_aborts_have_texts() -> None:
+    """A fix flow that hands over to reauthentication says so in its issue's words."""
+    for key, fix in FIXES.items():
+        if fix is Fix.REAUTH:
+            assert set(STRINGS["issues"][key]["fix_flow"]["abort"]) == REPAIR_ABORTS, key
 
 
 def test_services_match() -> None:

@@ -25,7 +25,7 @@ import probatio as vol
 
 from .api.client import VehicleClient
 from .api.errors import ApiError, ErrorKind
-from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
+from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER, REAUTH_FOR_DATA
 from .fleet import cars_served_elsewhere
 from .providers import PROVIDERS, provider_of
 from .providers.base import Provider
@@ -48,6 +48,7 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         # A login the provider refused to serve with what the connect form said (a wrong API key):
         # the form is asked again, then this login is tested again.
         self._refused_login: dict[str, Any] | None = None
+        self._missing_data = ""  # reconnecting to share this data, in words
 
     @property
     @override
@@ -111,9 +112,23 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         return {}
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The account needs connecting again."""
+        """The account needs connecting again, or to share data its grant lacks."""
         self._use_entry(entry_data)
+        if missing := entry_data.get(REAUTH_FOR_DATA):
+            self._missing_data = str(missing)
+            return await self.async_step_reauth_permission()
         return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_permission(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say which data to allow in the provider's login, then go there."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reauth_permission",
+                description_placeholders={**self._placeholders(), "data": self._missing_data},
+            )
+        return await self.async_step_reauth_confirm(user_input)
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None

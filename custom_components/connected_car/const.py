@@ -14,6 +14,8 @@ CONF_VEHICLES: Final = "vehicles"
 CONF_MONTHLY_BUDGET: Final = "monthly_budget"
 CONF_DAILY_REQUESTS: Final = "daily_requests"
 CONF_API_KEY: Final = "api_key"
+# Reauthentication started to share data the grant lacks: that data, in words.
+REAUTH_FOR_DATA: Final = "reauth_for_data"
 
 # Points every provider at another origin (the local simulator) instead of its cloud.
 SIMULATOR_URL_ENV: Final = "CONNECTED_CAR_SIMULATOR_URL"

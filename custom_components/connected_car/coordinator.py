@@ -30,7 +30,7 @@ from .api.errors import ApiError, ErrorKind, ProviderError
 from .api.model import Charge, ChargingState, Command, Feature, Reading, Security, Snapshot, Vehicle
 from .const import CONF_VEHICLES, DOMAIN, LOGGER
 from .errors import command_error, translated, update_failed
-from .issues import CarIssues, Problem
+from .issues import CarIssues, Problem, data_words
 from .snapshots import StoredCar
 from .vehicles import (
     VehicleRecord,
@@ -455,9 +455,12 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
 
     def _standing_problems(self) -> list[Problem]:
         """Problems that last beyond one poll: missing permissions, a paused budget."""
+        denied: dict[str, list[Feature]] = {}
+        for feature, permission in self._denied.items():
+            denied.setdefault(permission, []).append(feature)
         problems = [
-            Problem("missing_permission", permission, {"permission": permission})
-            for permission in sorted(set(self._denied.values()))
+            Problem("missing_permission", permission, {"data": data_words(features)})
+            for permission, features in sorted(denied.items())
         ]
         if self.quiet_until is not None and self._quiet_reason == "budget_used_up":
             problems.append(self._budget_problem())
