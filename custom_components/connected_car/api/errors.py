@@ -52,8 +52,9 @@ def parse_retry_after(value: str | None) -> int | None:
     """An HTTP Retry-After header in seconds from now: given as seconds, or as an HTTP date."""
     if value is None:
         return None
-    if value.strip().isdigit():
-        return int(value)
+    if (seconds := value.strip()).isascii() and seconds.isdecimal():  # not "²", which isdigit()
+        # Past 18 digits it is for ever: int() refuses 4,300 digits, and callers cut it to a day.
+        return int(seconds) if len(seconds) <= 18 else 10**18
     try:
         moment = parsedate_to_datetime(value)
     except TypeError, ValueError:
