@@ -76,6 +76,8 @@ class InjectedReplyError(Exception):
         response = web.Response(body=fault.raw_body(), status=fault.status)
         if fault.content_type is not None:
             response.headers["Content-Type"] = fault.content_type
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = str(fault.retry_after)
         return response
 
 

@@ -76,6 +76,14 @@ async def test_raw_answer_from_the_smartcar_token_endpoint(
     assert (await _refresh(simulator, tokens["refresh_token"])).status == 200
 
 
+async def test_raw_answer_names_a_retry_after(simulator: Simulator) -> None:
+    """A RAW fault's retry_after goes out as the Retry-After header."""
+    tokens = await simulator.tokens()
+    await _fault(simulator, type="RAW", path=SMARTCAR_TOKEN, status=429, retry_after=600, times=1)
+    response = await _refresh(simulator, tokens["refresh_token"])
+    assert (response.status, response.headers["Retry-After"]) == (429, "600")
+
+
 async def test_raw_answer_from_volvo(simulator: Simulator) -> None:
     """Volvo ID's token endpoint and the API answer what the fault says; the API still names
     its operation."""
