@@ -229,9 +229,9 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._read_everything = False
         if not features and self.data is not None:
             return self.data
-        # After a failed poll, where each feature costs its own requests, one feature probes
-        # whether the provider answers again; the rest follow only once it does.
-        probing = self._failures > 0 and not self.client.batched and len(features) > 1
+        # Where each feature costs its own requests, one feature probes whether the provider
+        # answers; the rest follow only once it does, so an outage costs one request a poll.
+        probing = not self.client.batched and len(features) > 1
         try:
             snapshot = await self._async_read(features[:1] if probing else features)
             if probing:
