@@ -55,6 +55,10 @@ FEATURE_WORDS: dict[Feature, str] = {
     Feature.ENGINE: "engine state",
     Feature.TIRE_WARNINGS: "tire warnings",
     Feature.WARNINGS: "service and fluid warnings",
+    Feature.NOMINAL_BATTERY_CAPACITY: "nominal battery capacity",
+    Feature.DIAGNOSTICS: "diagnostics",
+    Feature.TROUBLE_CODES: "trouble codes",
+    Feature.SERVICE_HISTORY: "service history",
 }
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 import types
-from typing import Any, get_args, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
@@ -63,18 +63,31 @@ def car_from_json(data: Mapping[str, Any]) -> StoredCar:
 
 
 def _reading(type_name: str, values: Mapping[str, Any]) -> Reading:
-    cls = READING_TYPES[type_name]
-    hints = get_type_hints(cls)
-    reading: Reading = cls(**{name: _value(hints[name], value) for name, value in values.items()})
+    reading: Reading = _dataclass(READING_TYPES[type_name], values)
     return reading
 
 
+def _dataclass(cls: type[Any], values: Mapping[str, Any]) -> Any:
+    hints = get_type_hints(cls)
+    return cls(**{name: _value(hints[name], value) for name, value in values.items()})
+
+
 def _value(hint: Any, value: Any) -> Any:
-    """Enums come back from their stored values; everything else is stored as it is."""
+    """Enums, times and lists of parts (trouble codes) come back from their stored form;
+    everything else is stored as it is."""
     kinds = get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     for kind in kinds:
-        if isinstance(kind, type) and issubclass(kind, Enum) and value is not None:
+        if value is None:
+            break
+        if isinstance(kind, type) and issubclass(kind, Enum):
             return kind(value)
+        if kind is datetime:
+            return datetime.fromisoformat(value)
+        if get_origin(kind) is tuple:
+            item = get_args(kind)[0]
+            if dataclasses.is_dataclass(item):
+                return tuple(_dataclass(item, part) for part in value)  # type: ignore[arg-type]
+            return tuple(value)
     return value
 
 

@@ -1,6 +1,7 @@
 """The Smartcar client against answers the simulator never gives: odd shapes stay typed errors."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import ClientSession, web
@@ -13,11 +14,18 @@ from custom_components.connected_car.api.model import (
     Charge,
     ChargingState,
     Command,
+    Diagnostics,
     Feature,
     Location,
+    NominalBatteryCapacity,
     Odometer,
     Security,
+    ServiceHistory,
+    ServiceRecord,
     Snapshot,
+    SystemAlert,
+    TroubleCode,
+    TroubleCodes,
 )
 from custom_components.connected_car.api.smartcar import SmartcarClient, SmartcarOrigins
 
@@ -280,3 +288,199 @@ async def test_an_error_without_a_body_keeps_its_status(
     with pytest.raises(ProviderError) as raised:
         await client.async_get_vehicle_ids()
     assert (raised.value.type, raised.value.details.status) == ("UNKNOWN", 404)
+
+
+HEALTH = [
+    Feature.DIAGNOSTICS,
+    Feature.TROUBLE_CODES,
+    Feature.SERVICE_HISTORY,
+    Feature.NOMINAL_BATTERY_CAPACITY,
+]
+
+
+def _ok(path: str, body: Any) -> dict[str, Any]:
+    return {"path": path, "code": 200, "headers": {}, "body": body}
+
+
+async def test_diagnostics_trouble_codes_services_and_nominal_capacity(
+    answer: tuple[dict[str, Any], SmartcarClient],
+) -> None:
+    """The documented answers: systems with an alert, active codes, services, stated capacity."""
+    reply, client = answer
+    reply["body"] = {
+        "responses": [
+            _ok(
+                "/diagnostics/system_status",
+                {
+                    "systems": [
+                        {"systemId": "SYSTEM_ABS", "status": "OK", "description": None},
+                        {"systemId": "SYSTEM_EMISSIONS", "status": "ALERT", "description": "Leak"},
+                    ]
+                },
+            ),
+            _ok(
+                "/diagnostics/dtcs",
+                {
+                    "activeCodes": [
+                        {"code": "P0456", "timestamp": "2026-11-28T08:00:00.000Z"},
+                        {"code": "P0457", "timestamp": None},
+                    ]
+                },
+            ),
+            _ok(
+                "/service/history",
+                [
+                    {
+                        "serviceId": 1,
+                        "serviceDate": "2026-07-06T08:00:00.000Z",
+                        "odometerDistance": 58200.0,
+                        "serviceTasks": [
+                            {"taskId": "1", "taskDescription": "oil change"},
+                            {"taskId": "2", "taskDescription": "filter"},
+                        ],
+                        "serviceDetails": {"type": "dealership"},
+                        "serviceCost": {"totalCost": 89.5, "currency": "USD"},
+                    },
+                    {"serviceDate": "2025-12-08T08:00:00.000Z", "serviceTasks": []},
+                ],
+            ),
+            _ok(
+                "/battery/nominal_capacity",
+                {
+                    "availableCapacities": [{"capacity": 75.0, "description": None}],
+                    "capacity": {"nominal": 75.0, "source": "SMARTCAR"},
+                    "url": None,
+                },
+            ),
+        ]
+    }
+    snapshot = await client.async_read("car", HEALTH)
+    assert snapshot.errors == {}
+    latest = ServiceRecord(datetime(2026, 7, 6, 8, tzinfo=UTC), 58200.0, ("oil change", "filter"))
+    assert snapshot.readings == {
+        Feature.DIAGNOSTICS: Diagnostics((SystemAlert("SYSTEM_EMISSIONS", "Leak"),)),
+        Feature.TROUBLE_CODES: TroubleCodes(
+            (
+                TroubleCode("P0456", datetime(2026, 11, 28, 8, tzinfo=UTC)),
+                TroubleCode("P0457", None),
+            )
+        ),
+        Feature.SERVICE_HISTORY: ServiceHistory(
+            (latest, ServiceRecord(datetime(2025, 12, 8, 8, tzinfo=UTC), None, ()))
+        ),
+        Feature.NOMINAL_BATTERY_CAPACITY: NominalBatteryCapacity(75.0),
+    }
+    history = snapshot.readings[Feature.SERVICE_HISTORY]
+    assert isinstance(history, ServiceHistory)
+    assert history.last == latest
+
+
+async def test_empty_health_answers_are_readings(
+    answer: tuple[dict[str, Any], SmartcarClient],
+) -> None:
+    """No alert, no code, no service: known to be none, not unknown."""
+    reply, client = answer
+    reply["body"] = {
+        "responses": [
+            _ok("/diagnostics/system_status", {"systems": []}),
+            _ok("/diagnostics/dtcs", {"activeCodes": []}),
+            _ok("/service/history", []),
+        ]
+    }
+    snapshot = await client.async_read("car", HEALTH[:3])
+    assert snapshot.readings == {
+        Feature.DIAGNOSTICS: Diagnostics(()),
+        Feature.TROUBLE_CODES: TroubleCodes(()),
+        Feature.SERVICE_HISTORY: ServiceHistory(()),
+    }
+    history = snapshot.readings[Feature.SERVICE_HISTORY]
+    assert isinstance(history, ServiceHistory)
+    assert history.last is None
+
+
+async def test_odd_health_items_are_left_out(
+    answer: tuple[dict[str, Any], SmartcarClient],
+) -> None:
+    """An alert without a system, a code that is no word, a time without a zone, a service
+    without a date: each is left out or unknown, the rest stays."""
+    reply, client = answer
+    reply["body"] = {
+        "responses": [
+            _ok(
+                "/diagnostics/system_status",
+                {
+                    "systems": [
+                        {"systemId": 5, "status": "ALERT"},
+                        "a system",
+                        {"systemId": "SYSTEM_TPMS", "status": "ALERT", "description": ["x"]},
+                        {"systemId": "SYSTEM_ABS", "status": "alert"},
+                    ]
+                },
+            ),
+            _ok(
+                "/diagnostics/dtcs",
+                {
+                    "activeCodes": [
+                        {"code": "", "timestamp": None},
+                        {"code": "P0300", "timestamp": "2026-11-28T08:00:00"},
+                        {"code": "P0301", "timestamp": 1764316800},
+                        {"code": "P0302", "timestamp": "yesterday"},
+                    ]
+                },
+            ),
+            _ok(
+                "/service/history",
+                [
+                    {"serviceDate": "2026-07-06", "odometerDistance": 100},
+                    {"serviceDate": None},
+                    3,
+                    {
+                        "serviceDate": "2026-03-01T00:00:00+01:00",
+                        "odometerDistance": -5,
+                        "serviceTasks": [{"taskDescription": 7}, "x", {"taskDescription": "wash"}],
+                    },
+                    {"serviceDate": "2026-02-01T00:00:00Z", "serviceTasks": "none"},
+                ],
+            ),
+        ]
+    }
+    snapshot = await client.async_read("car", HEALTH[:3])
+    assert snapshot.readings == {
+        Feature.DIAGNOSTICS: Diagnostics((SystemAlert("SYSTEM_TPMS", None),)),
+        Feature.TROUBLE_CODES: TroubleCodes(
+            (TroubleCode("P0300"), TroubleCode("P0301"), TroubleCode("P0302"))
+        ),
+        Feature.SERVICE_HISTORY: ServiceHistory(
+            (
+                ServiceRecord(datetime.fromisoformat("2026-03-01T00:00:00+01:00"), None, ("wash",)),
+                ServiceRecord(datetime(2026, 2, 1, tzinfo=UTC), None, ()),
+            )
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/diagnostics/system_status", {"systems": "all fine"}),
+        ("/diagnostics/dtcs", {"activeCodes": None}),
+        ("/service/history", {"services": []}),
+        ("/battery/nominal_capacity", {"capacity": None, "availableCapacities": []}),
+        ("/battery/nominal_capacity", {"capacity": {"nominal": "75 kWh"}}),
+    ],
+)
+async def test_health_answers_of_another_shape_fail_their_feature(
+    answer: tuple[dict[str, Any], SmartcarClient], path: str, body: Any
+) -> None:
+    """A list that is no list, a capacity that is no number: that feature fails, typed."""
+    reply, client = answer
+    reply["body"] = {"responses": [_ok(path, body), _ok("/odometer", {"distance": 5})]}
+    feature = {
+        "/diagnostics/system_status": Feature.DIAGNOSTICS,
+        "/diagnostics/dtcs": Feature.TROUBLE_CODES,
+        "/service/history": Feature.SERVICE_HISTORY,
+        "/battery/nominal_capacity": Feature.NOMINAL_BATTERY_CAPACITY,
+    }[path]
+    snapshot = await client.async_read("car", [feature, Feature.ODOMETER])
+    assert snapshot.readings == {Feature.ODOMETER: Odometer(5.0)}
+    assert snapshot.errors[feature].code == "MALFORMED_RESPONSE"

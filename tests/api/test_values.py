@@ -1,7 +1,8 @@
 """The one rule for values from any provider: of the wrong type or out of range, they are unknown."""
 
-from dataclasses import fields
-from typing import get_args
+from dataclasses import fields, is_dataclass
+from datetime import UTC, datetime
+from typing import get_args, get_origin, get_type_hints
 
 import pytest
 
@@ -9,13 +10,21 @@ from custom_components.connected_car.api.model import (
     Battery,
     Charge,
     ChargingState,
+    Diagnostics,
     Location,
     Reading,
     Security,
+    ServiceHistory,
+    ServiceRecord,
+    SystemAlert,
     Tires,
+    TroubleCode,
+    TroubleCodes,
 )
 from custom_components.connected_car.api.values import (
     CHECKS,
+    PART_REQUIRED,
+    PARTS,
     checked,
     model_year,
     real,
@@ -28,6 +37,41 @@ def test_every_field_of_every_reading_has_a_check() -> None:
     assert set(CHECKS) == set(readings)
     for reading in readings:
         assert set(CHECKS[reading]) == {field.name for field in fields(reading)}, reading
+
+
+def test_every_field_of_every_part_has_a_check() -> None:
+    """The items of a reading's list (an alert, a code, a service) are held to model.py too."""
+    part_types = {
+        get_args(kind)[0]
+        for reading in get_args(Reading.__value__)
+        for hint in get_type_hints(reading).values()
+        for kind in get_args(hint)
+        if get_origin(kind) is tuple
+    }
+    assert set(PARTS) == part_types
+    assert set(PART_REQUIRED) == set(PARTS)
+    for part, checks in PARTS.items():
+        assert is_dataclass(part)
+        assert set(checks) == {field.name for field in fields(part)}, part
+
+
+def test_bad_parts_are_left_out_and_bad_fields_unknown() -> None:
+    """A part without what it is nothing without is left out; a bad field of one is unknown."""
+    naive = datetime(2026, 5, 1)  # noqa: DTZ001 - a time without its zone is the point
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    alerts = (SystemAlert(""), SystemAlert("SYSTEM_ABS", 5), "SYSTEM_TPMS")  # type: ignore[arg-type]
+    assert checked(Diagnostics(alerts)) == Diagnostics((SystemAlert("SYSTEM_ABS"),))  # type: ignore[arg-type]
+    assert checked(Diagnostics([SystemAlert("SYSTEM_ABS")])) is None  # type: ignore[arg-type]
+    codes = (TroubleCode("P0456", naive), TroubleCode(None))  # type: ignore[arg-type]
+    assert checked(TroubleCodes(codes)) == TroubleCodes((TroubleCode("P0456"),))
+    services = (
+        ServiceRecord(naive, 100.0),
+        ServiceRecord(at, -1.0, ("oil change", "", 3)),  # type: ignore[arg-type]
+        ServiceRecord(at, 100.0, ["brakes"]),  # type: ignore[arg-type]
+    )
+    assert checked(ServiceHistory(services)) == ServiceHistory(
+        (ServiceRecord(at, None, ("oil change",)), ServiceRecord(at, 100.0, None))
+    )
 
 
 @pytest.mark.parametrize(

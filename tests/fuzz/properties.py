@@ -2,7 +2,8 @@
 
 import asyncio
 from collections.abc import Awaitable, Iterable
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
+from datetime import datetime
 from enum import Enum
 import math
 import types
@@ -87,6 +88,11 @@ def assert_vehicle(vehicle: Vehicle, vehicle_id: str) -> None:
 
 def assert_reading(reading: Reading) -> None:
     """Every field is None or of its declared type, finite and in its range."""
+    assert_fields(reading, must_know=True)
+
+
+def assert_fields(reading: Any, must_know: bool) -> None:
+    """A reading's or a part's fields (a trouble code of a reading's list) are well formed."""
     cls = type(reading)
     hints = get_type_hints(cls)
     known = 0
@@ -106,10 +112,21 @@ def assert_reading(reading: Reading) -> None:
             assert low <= value <= high, (cls.__name__, field.name, value)
         elif bool in allowed:
             assert type(value) is bool, (field.name, value)
+        elif str in allowed:
+            assert_text(value)
+        elif datetime in allowed:
+            assert isinstance(value, datetime), (field.name, value)
+            assert value.tzinfo is not None, (field.name, value)
+        elif isinstance(value, tuple):
+            for item in value:
+                if is_dataclass(item):
+                    assert_fields(item, must_know=False)
+                else:
+                    assert_text(item)
         else:
             enum = next(t for t in allowed if isinstance(t, type) and issubclass(t, Enum))
             assert isinstance(value, enum), (field.name, value)
-    assert known, f"a {cls.__name__} that knows nothing"
+    assert known or not must_know, f"a {cls.__name__} that knows nothing"
 
 
 def assert_snapshot(snapshot: Snapshot, features: Iterable[Feature]) -> None:

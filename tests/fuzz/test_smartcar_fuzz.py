@@ -228,6 +228,60 @@ FEATURE_BODIES: dict[str, st.SearchStrategy[Any]] = {
             **dict.fromkeys(("doors", "windows", "sunroof", "storage", "chargingPort"), openings),
         },
     ),
+    "/battery/nominal_capacity": shaped(
+        {
+            "capacity": st.one_of(
+                shaped({"nominal": number(75)}, {"source": word("SMARTCAR")}), st.none()
+            )
+        },
+        {"availableCapacities": json_values, "url": json_values},
+    ),
+    "/diagnostics/system_status": shaped(
+        {
+            "systems": st.one_of(
+                st.lists(
+                    shaped(
+                        {"systemId": word("SYSTEM_ABS"), "status": word("OK", "ALERT")},
+                        {"description": word("Leak detected")},
+                    ),
+                    max_size=4,
+                ),
+                json_values,
+            )
+        },
+        {},
+    ),
+    "/diagnostics/dtcs": shaped(
+        {
+            "activeCodes": st.one_of(
+                st.lists(
+                    shaped(
+                        {"code": word("P0456")},
+                        {"timestamp": word("2026-11-18T10:00:00.000Z", "2026-11-18", "yesterday")},
+                    ),
+                    max_size=4,
+                ),
+                json_values,
+            )
+        },
+        {},
+    ),
+    "/service/history": st.one_of(
+        st.lists(
+            shaped(
+                {"serviceDate": word("2026-05-01T09:00:00.000Z", "2026-05-01")},
+                {
+                    "odometerDistance": number(24100),
+                    "serviceTasks": st.one_of(
+                        st.lists(shaped({}, {"taskDescription": word("oil change")}), max_size=3),
+                        json_values,
+                    ),
+                },
+            ),
+            max_size=3,
+        ),
+        json_values,
+    ),
 }
 codes = st.one_of(
     st.just(200),

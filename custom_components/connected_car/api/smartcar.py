@@ -25,15 +25,22 @@ from .model import (
     ChargeLimit,
     ChargingState,
     Command,
+    Diagnostics,
     EngineOil,
     Feature,
     Fuel,
     Location,
+    NominalBatteryCapacity,
     Odometer,
     Reading,
     Security,
+    ServiceHistory,
+    ServiceRecord,
     Snapshot,
+    SystemAlert,
     Tires,
+    TroubleCode,
+    TroubleCodes,
     Vehicle,
 )
 from .values import checked, choice, flag, model_year, real, text
@@ -87,6 +94,10 @@ FEATURE_PATHS: dict[Feature, str] = {
     Feature.ENGINE_OIL: "/engine/oil",
     Feature.LOCATION: "/location",
     Feature.SECURITY: "/security",
+    Feature.NOMINAL_BATTERY_CAPACITY: "/battery/nominal_capacity",
+    Feature.DIAGNOSTICS: "/diagnostics/system_status",
+    Feature.TROUBLE_CODES: "/diagnostics/dtcs",
+    Feature.SERVICE_HISTORY: "/service/history",
 }
 FEATURE_PERMISSIONS: dict[Feature, str] = {
     Feature.BATTERY: "read_battery",
@@ -99,6 +110,10 @@ FEATURE_PERMISSIONS: dict[Feature, str] = {
     Feature.ENGINE_OIL: "read_engine_oil",
     Feature.LOCATION: "read_location",
     Feature.SECURITY: "read_security",
+    Feature.NOMINAL_BATTERY_CAPACITY: "read_battery",
+    Feature.DIAGNOSTICS: "read_diagnostics",
+    Feature.TROUBLE_CODES: "read_diagnostics",
+    Feature.SERVICE_HISTORY: "read_service_history",
 }
 COMMAND_PERMISSIONS: dict[Command, str] = {
     Command.LOCK: "control_security",
@@ -116,6 +131,8 @@ DEFAULT_SCOPE: tuple[str, ...] = (
     *dict.fromkeys(COMMAND_PERMISSIONS.values()),
 )
 PATH_FEATURES = {path: feature for feature, path in FEATURE_PATHS.items()}
+# Features whose answer is a JSON list; every other answer is an object.
+LIST_ANSWERS = frozenset({Feature.SERVICE_HISTORY})
 # An opening's status -> whether it is open (LOCKED means closed).
 OPENINGS = {"OPEN": True, "CLOSED": False, "LOCKED": False, "UNLOCKED": False}
 CHARGING_STATES = {state.upper(): state for state in ChargingState}
@@ -351,7 +368,8 @@ def _read_item(item: object, paths: list[str], snapshot: Snapshot) -> None:
             _malformed(None, headers) if code is None else _provider_error(body, code, headers)
         )
         return
-    parsed = PARSERS[feature](body) if isinstance(body, dict) else None
+    shape = list if feature in LIST_ANSWERS else dict
+    parsed = PARSERS[feature](body) if isinstance(body, shape) else None
     reading = None if parsed is None else checked(parsed)
     if reading is None:
         snapshot.errors[feature] = _malformed(code, headers)
@@ -473,8 +491,58 @@ def _location(body: dict[str, Any]) -> Location | None:
     return None if latitude is None or longitude is None else Location(latitude, longitude)
 
 
+def _items(value: object) -> list[Any]:
+    """The items of a JSON list; none when it is no list."""
+    return value if isinstance(value, list) else []
+
+
+def _time(value: object) -> datetime | None:
+    """An ISO 8601 time with its time zone; None for anything else."""
+    return _parse_time(value) if isinstance(value, str) else None
+
+
+def _diagnostics(body: dict[str, Any]) -> Diagnostics:
+    systems = body.get("systems")
+    return Diagnostics(
+        alerts=None
+        if not isinstance(systems, list)
+        else tuple(
+            SystemAlert(system=_get(item, "systemId"), description=_get(item, "description"))
+            for item in systems
+            if _get(item, "status") == "ALERT"
+        )
+    )
+
+
+def _trouble_codes(body: dict[str, Any]) -> TroubleCodes:
+    codes = body.get("activeCodes")
+    return TroubleCodes(
+        codes=None
+        if not isinstance(codes, list)
+        else tuple(
+            TroubleCode(code=_get(item, "code"), recorded_at=_time(_get(item, "timestamp")))
+            for item in codes
+        )
+    )
+
+
+def _service_history(body: list[Any]) -> ServiceHistory:
+    return ServiceHistory(
+        services=tuple(
+            ServiceRecord(
+                performed_at=_time(_get(item, "serviceDate")),  # type: ignore[arg-type]
+                odometer=_get(item, "odometerDistance"),
+                tasks=tuple(
+                    _get(task, "taskDescription") for task in _items(_get(item, "serviceTasks"))
+                ),
+            )
+            for item in body
+        )
+    )
+
+
 # Each answer's values as they come; `checked` makes those of the wrong type or range unknown.
-PARSERS: dict[Feature, Callable[[dict[str, Any]], Reading | None]] = {
+PARSERS: dict[Feature, Callable[[Any], Reading | None]] = {
     Feature.BATTERY: lambda b: Battery(
         level=_percent(b.get("percentRemaining")), range=b.get("range")
     ),
@@ -498,4 +566,10 @@ PARSERS: dict[Feature, Callable[[dict[str, Any]], Reading | None]] = {
     Feature.ENGINE_OIL: lambda b: EngineOil(life=_percent(b.get("lifeRemaining"))),
     Feature.LOCATION: _location,
     Feature.SECURITY: _security,
+    Feature.NOMINAL_BATTERY_CAPACITY: lambda b: NominalBatteryCapacity(
+        capacity=_get(b.get("capacity"), "nominal")
+    ),
+    Feature.DIAGNOSTICS: _diagnostics,
+    Feature.TROUBLE_CODES: _trouble_codes,
+    Feature.SERVICE_HISTORY: _service_history,
 }

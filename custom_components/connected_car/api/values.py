@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from enum import StrEnum
 import math
 from typing import Any
@@ -23,15 +24,22 @@ from .model import (
     ChargeLimit,
     ChargingState,
     ChargingType,
+    Diagnostics,
     Engine,
     EngineOil,
     Fuel,
     Location,
+    NominalBatteryCapacity,
     Odometer,
     Reading,
     Security,
+    ServiceHistory,
+    ServiceRecord,
+    SystemAlert,
     Tires,
     TireWarnings,
+    TroubleCode,
+    TroubleCodes,
     Warnings,
 )
 
@@ -104,6 +112,42 @@ def member(enum: type[StrEnum]) -> Check:
     return lambda value: value if isinstance(value, enum) else None
 
 
+def moment(value: object) -> datetime | None:
+    """A datetime that knows its time zone, nothing else."""
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None
+
+
+def texts(value: object) -> tuple[str, ...] | None:
+    """A tuple of the strings among its items that are text; None for anything but a tuple."""
+    if not isinstance(value, tuple):
+        return None
+    return tuple(item for item in value if text(item) is not None)
+
+
+def parts(kind: type[Any]) -> Check:
+    """A tuple of parts of the kind (a reading's list), each part's fields checked by PARTS.
+
+    An item of another type, or without the field it is nothing without, is left out; anything
+    but a tuple is unknown.
+    """
+
+    def check(value: object) -> tuple[Any, ...] | None:
+        if not isinstance(value, tuple):
+            return None
+        kept: list[Any] = []
+        for part in value:
+            if not isinstance(part, kind):
+                continue
+            values = {
+                name: field_check(getattr(part, name)) for name, field_check in PARTS[kind].items()
+            }
+            if values[PART_REQUIRED[kind]] is not None:
+                kept.append(replace(part, **values))
+        return tuple(kept)
+
+    return check
+
+
 PERCENT = Number(0, 100)
 RANGE_KM = Number(0, 10_000)  # a full battery or tank
 ODOMETER_KM = Number(0, 10_000_000)
@@ -119,6 +163,17 @@ VOLTS = Number(0, 1_500)
 AMPS = Number(0, 1_000)
 RANGE_PER_HOUR_KM = Number(0, 5_000)  # range a fast charger adds in an hour
 
+# Part of a reading's list -> field -> its check, and the field each part is nothing without.
+PARTS: dict[type, dict[str, Check]] = {
+    SystemAlert: {"system": text, "description": text},
+    TroubleCode: {"code": text, "recorded_at": moment},
+    ServiceRecord: {"performed_at": moment, "odometer": ODOMETER_KM, "tasks": texts},
+}
+PART_REQUIRED: dict[type, str] = {
+    SystemAlert: "system",
+    TroubleCode: "code",
+    ServiceRecord: "performed_at",
+}
 # Reading -> field -> its check. Every field of every reading is here (tests hold it to model.py).
 CHECKS: dict[type, dict[str, Check]] = {
     Battery: {"level": PERCENT, "range": RANGE_KM},
@@ -143,6 +198,10 @@ CHECKS: dict[type, dict[str, Check]] = {
     EngineOil: {"life": PERCENT},
     Location: {"latitude": LATITUDE, "longitude": LONGITUDE, "heading": HEADING},
     Security: {field.name: flag for field in fields(Security)},
+    NominalBatteryCapacity: {"capacity": CAPACITY_KWH},
+    Diagnostics: {"alerts": parts(SystemAlert)},
+    TroubleCodes: {"codes": parts(TroubleCode)},
+    ServiceHistory: {"services": parts(ServiceRecord)},
 }
 # Fields a reading is nothing without.
 REQUIRED: dict[type, tuple[str, ...]] = {Location: ("latitude", "longitude")}
