@@ -152,6 +152,11 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         )
 
     @property
+    def idle_interval(self) -> timedelta:
+        """How often the car is polled while nothing happens, at the options' budget."""
+        return self._cost.interval(self.polled_features, False)
+
+    @property
     def is_busy(self) -> bool:
         """Whether the car charges or stands open: its state changes quickly now."""
         return _is_busy(self.data)
