@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
@@ -318,4 +319,17 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="init",
             data_schema=vol.Schema(provider.options_schema(self.config_entry.options)),
+            description_placeholders={
+                "minimum": str(provider.budget_option.minimum),
+                "interval": _longest_interval(self.config_entry),
+            },
         )
+
+
+def _longest_interval(entry: ConfigEntry) -> str:
+    """How often the least often polled car is read now, as "11 h 34 min" ("-" with no car)."""
+    if entry.state is not ConfigEntryState.LOADED or not entry.runtime_data.coordinators:
+        return "-"
+    longest = max(c.idle_interval for c in entry.runtime_data.coordinators.values())
+    hours, minutes = divmod(round(longest.total_seconds() / 60), 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"

@@ -86,6 +86,9 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.commands = frozenset(available_commands(client, record))
         self.fields = reported_fields(client, record)
         self.supported = set(supported_features(record))
+        # Features dropped as unsupported: Refresh asks for them once more.
+        self.dropped = {Feature(feature) for feature in record.get("dropped", [])}
+        self._reload_to_show = False  # a dropped feature came back: its entities need a reload
         self.issues = CarIssues(hass, config_entry, provider, self.vehicle)
         self._provider = provider
         self._renew_token = renew_token
@@ -152,14 +155,22 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         )
 
     @property
+    def idle_interval(self) -> timedelta:
+        """How often the car is polled while nothing happens, at the options' budget."""
+        return self._cost.interval(self.polled_features, False)
+
+    @property
     def is_busy(self) -> bool:
         """Whether the car charges or stands open: its state changes quickly now."""
         return _is_busy(self.data)
 
     async def async_refresh_everything(self) -> None:
-        """Read every polled feature now, whether or not its cadence says it is due."""
+        """Read every polled feature now, due or not, and ask once more for dropped ones."""
         self._read_everything = True
         await self.async_refresh()
+        if self._reload_to_show:  # with the data just read stored, so the reload shows it
+            self._reload_to_show = False
+            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
 
     @property
     def calls_left(self) -> int:
@@ -224,7 +235,10 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             return self.data or Snapshot()
         now = dt_util.utcnow()
         features = self.polled_features
-        if not self._read_everything:
+        if self._read_everything:
+            # Asked by the owner: data dropped as unsupported is asked for once more too.
+            features += sorted(self.dropped - self._denied.keys())
+        else:
             features = self._cost.due(features, self._last_read, now, self.is_busy)
         self._read_everything = False
         if not features and self.data is not None:
@@ -252,6 +266,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._last_read.update(dict.fromkeys(snapshot.readings, now))
         for feature in snapshot.readings:
             self.unsupported_answers.pop(feature, None)
+        if back := self.dropped & snapshot.readings.keys():
+            self._take_back(back)
         return self._on_poll(snapshot, saw_the_car=bool(features))
 
     async def _async_read(self, features: list[Feature]) -> Snapshot:
@@ -482,13 +498,26 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             self._drop(feature)
 
     def _drop(self, feature: Feature) -> None:
-        """The car cannot give feature: never ask for it again, also after a restart."""
+        """The car cannot give feature: poll it no more, also after a restart (Refresh asks)."""
         self.supported.discard(feature)
+        self.dropped.add(feature)
         self._fit_interval()
+        self._store_features()
+
+    def _take_back(self, features: set[Feature]) -> None:
+        """The car gives dropped features again: poll them, and reload to show their entities."""
+        LOGGER.info("%s gives %s again", self.name, ", ".join(sorted(features)))
+        self.supported |= features
+        self.dropped -= features
+        self._store_features()
+        self._reload_to_show = True
+
+    def _store_features(self) -> None:
         vehicles = dict(self.config_entry.data[CONF_VEHICLES])
         vehicles[self.vehicle.id] = {
             **vehicles[self.vehicle.id],
             "features": sorted(str(f) for f in self.supported),
+            "dropped": sorted(str(f) for f in self.dropped),
         }
         self.hass.config_entries.async_update_entry(
             self.config_entry, data={**self.config_entry.data, CONF_VEHICLES: vehicles}

@@ -128,7 +128,7 @@ class Fleet:
             seconds = str(int((until - dt_util.utcnow()).total_seconds()) + 1)
             raise translated(ConfigEntryNotReady, "rate_limited", self.provider, seconds=seconds)
         try:
-            first_reads = await self._async_check_account()
+            added = await self._async_check_account()
         except ProviderError as err:
             if err.kind is ErrorKind.RATE_LIMITED and err.details.retry_after:
                 # Setup is retried sooner than that: hold every retry back until then.
@@ -147,7 +147,7 @@ class Fleet:
             ) from err
         except ApiError as err:
             raise translated(ConfigEntryNotReady, "communication_error", self.provider) from err
-        return first_reads
+        return added
 
     @callback
     def async_start(self, added: dict[str, Snapshot | None]) -> list[VehicleCoordinator]:

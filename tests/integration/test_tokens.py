@@ -8,6 +8,7 @@ renewal that a reload interrupts still stores its token.
 import asyncio
 from datetime import timedelta
 import json
+import logging
 from typing import Any
 
 import aiohttp
@@ -21,6 +22,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.connected_car import tokens
 from custom_components.connected_car.const import DOMAIN
+from custom_components.connected_car.providers import (
+    smartcar as smartcar_provider,
+    volvo as volvo_provider,
+)
 from custom_components.connected_car.tokens import credentials_issue_id
 from simulator.config import SimulatorConfig
 from tests.conftest import TEST_REDIRECT_URI, SimulatorClock
@@ -141,7 +146,8 @@ async def test_passing_trouble_never_asks_to_log_in(
 
     await _poll(hass, entry, vehicle_id)
     assert not reauth_started(hass)
-    await _step(hass, freezer, timedelta(minutes=3))
+    # The next poll that reads anything renews the token (Volvo's first such is 30 min away).
+    await _step(hass, freezer, timedelta(minutes=35))
     assert not reauth_started(hass)
     assert entry.data["token"]["expires_at"] > 0
     assert state_of(hass, f"sensor.{car.entity}_odometer") != STATE_UNAVAILABLE
@@ -243,3 +249,72 @@ async def test_a_lost_token_answer_is_renewed_at_the_next_try(
     assert entry.data["token"]["expires_at"] > 0
     assert not reauth_started(hass)
     assert state_of(hass, f"sensor.{car.entity}_odometer") != STATE_UNAVAILABLE
+
+
+async def test_many_cars_on_an_expired_token_renew_it_once(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    monkeypatch: pytest.MonkeyPatch,
+    provider: str,
+) -> None:
+    """Every car polls at once on an expired token: one token request serves them all."""
+    entry = await setup_integration(provider=provider)
+    module = {"smartcar": smartcar_provider, "volvo": volvo_provider}[provider]
+    requests: list[str] = []
+    real = module.async_token_request
+
+    async def counted(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        requests.append(args[1])
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "async_token_request", counted)
+    _expire(hass, entry)
+    coordinators = list(entry.runtime_data.coordinators.values())
+
+    await asyncio.gather(*(c.async_refresh_everything() for c in coordinators * 4))
+    assert len(requests) == 1
+    assert all(c.last_update_success for c in coordinators)
+
+
+async def test_no_secret_reaches_the_log(
+    hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    provider: str,
+) -> None:
+    """Setup, polls, a renewal, a refused renewal and a command log no token, secret, VIN or
+    position, even at debug level.
+    """
+    caplog.set_level(logging.DEBUG)
+    entry = await setup_integration(provider=provider)
+    car, vehicle_id = await _car(sim, provider)
+    old_tokens = dict(entry.data["token"])
+    _expire(hass, entry)
+    await _poll(hass, entry, vehicle_id)
+    body = json.dumps({"error": "invalid_client", "error_description": "Bad client"})
+    await _token_answers(sim, provider, status=401, content_type="application/json", body=body)
+    _expire(hass, entry)
+    await _poll(hass, entry, vehicle_id)
+    await sim.clear_errors()
+    await hass.services.async_call(
+        "lock", "lock", {"entity_id": f"lock.{car.entity}_door_lock"}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    secrets = {
+        old_tokens["access_token"],
+        old_tokens["refresh_token"],
+        entry.data["token"]["access_token"],
+        entry.data["token"]["refresh_token"],
+        "sim-client-secret",
+        "sim-volvo-client-secret",
+        "sim-vcc-api-key",
+    }
+    for vehicle in await sim.vehicles(provider):
+        secrets.add(vehicle["vin"])
+        location = vehicle["state"]["location"]
+        secrets |= {str(location["latitude"]), str(location["longitude"])}
+    leaked = {secret for secret in secrets if secret in caplog.text}
+    assert not leaked

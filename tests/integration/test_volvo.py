@@ -293,6 +293,7 @@ async def test_options_set_the_daily_requests(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert set(result["data_schema"].schema) == {"daily_requests"}  # type: ignore[union-attr]
+    assert result["description_placeholders"]["interval"] == "30 min"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"daily_requests": 20_000.0}
     )
