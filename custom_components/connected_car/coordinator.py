@@ -84,6 +84,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.vehicle_key = f"{provider.key}:{vehicle_id}"
         self.permissions = frozenset(record["permissions"])
         self.commands = frozenset(available_commands(client, record))
+        # Commands the car answered it cannot do: their controls are gone until Refresh.
+        self.refused_commands = {Command(command) for command in record.get("refused", [])}
         self.fields = reported_fields(client, record)
         self.supported = set(supported_features(record))
         # Features dropped as unsupported: Refresh asks for them once more.
@@ -104,8 +106,6 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._last_read: dict[Feature, datetime] = {}
         # Feature -> when the provider said the car cannot give it, since it last could.
         self.unsupported_answers: dict[Feature, list[datetime]] = {}
-        # Commands the car answered it cannot do, until the entry reloads.
-        self.refused_commands: set[Command] = set()
         # The calls spent on this car in the quota's current period, and when that ends.
         self.calls_used = 0
         self.period_ends = self._cost.quota_renews(dt_util.utcnow())
@@ -165,9 +165,16 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return _is_busy(self.data)
 
     async def async_refresh_everything(self) -> None:
-        """Read every polled feature now, due or not, and ask once more for dropped ones."""
+        """Read every polled feature now, due or not, and ask once more for dropped ones.
+
+        Commands the car refused get their controls back, to be tried again.
+        """
         self._read_everything = True
         await self.async_refresh()
+        if self.refused_commands:
+            self.refused_commands.clear()
+            self._store_features()
+            self._reload_to_show = True
         if self._reload_to_show:  # with the data just read stored, so the reload shows it
             self._reload_to_show = False
             self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
@@ -512,12 +519,23 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._store_features()
         self._reload_to_show = True
 
+    def _refuse(self, command: Command) -> None:
+        """The car cannot do command: its controls go (the entities remove themselves), and the
+        entry reloads, without a call, to show read-only twins where there are some.
+        """
+        LOGGER.info("%s cannot %s; its control is removed until Refresh", self.name, command)
+        self.refused_commands.add(command)
+        self.commands = self.commands - {command}
+        self._store_features()
+        self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+
     def _store_features(self) -> None:
         vehicles = dict(self.config_entry.data[CONF_VEHICLES])
         vehicles[self.vehicle.id] = {
             **vehicles[self.vehicle.id],
             "features": sorted(str(f) for f in self.supported),
             "dropped": sorted(str(f) for f in self.dropped),
+            "refused": sorted(str(c) for c in self.refused_commands),
         }
         self.hass.config_entries.async_update_entry(
             self.config_entry, data={**self.config_entry.data, CONF_VEHICLES: vehicles}
@@ -549,11 +567,11 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             raise translated(
                 ServiceValidationError, "missing_permission", self._provider, permission=permission
             )
-        if command not in self.commands:
-            raise translated(ServiceValidationError, "not_supported", self._provider)
         if command in self.refused_commands:
             # The car said it cannot; asking again costs a call and changes nothing.
-            raise translated(HomeAssistantError, "not_supported", self._provider)
+            raise translated(HomeAssistantError, "car_cannot", self._provider)
+        if command not in self.commands:
+            raise translated(ServiceValidationError, "not_supported", self._provider)
         if not all(math.isfinite(value) for value in params.values()):
             raise translated(ServiceValidationError, "invalid_value", self._provider)
         self.raise_if_quiet()
@@ -599,7 +617,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             case ErrorKind.AUTHENTICATION:
                 self.config_entry.async_start_reauth(self.hass)
             case ErrorKind.UNSUPPORTED:
-                self.refused_commands.add(command)
+                self._refuse(command)
             case ErrorKind.VIRTUAL_KEY | ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING:
                 self.issues.async_raise(self._problem(err))
             case ErrorKind.RATE_LIMITED:

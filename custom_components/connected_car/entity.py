@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -76,10 +78,18 @@ class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
         expected: Callable[[Reading | None], Reading | None] | None = None,
         **params: Any,
     ) -> None:
-        """Send command to the car; the entity's feature shows and confirms the result."""
-        await self.coordinator.async_command(
-            command, feature=self.entity_description.feature, expected=expected, **params
-        )
+        """Send command to the car; the entity's feature shows and confirms the result.
+
+        A control whose command the car answers it cannot do removes itself.
+        """
+        try:
+            await self.coordinator.async_command(
+                command, feature=self.entity_description.feature, expected=expected, **params
+            )
+        except HomeAssistantError:
+            if self.entity_description.command in self.coordinator.refused_commands:
+                er.async_get(self.hass).async_remove(self.entity_id)
+            raise
 
 
 def supports(coordinator: VehicleCoordinator, description: ConnectedCarEntityDescription) -> bool:

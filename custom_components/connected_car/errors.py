@@ -43,7 +43,7 @@ def command_error(err: ApiError, provider: Provider, cost_model: CostModel) -> H
             url = details.resolution_url or provider.help_url("virtual_key_required")
             return translated(HomeAssistantError, "virtual_key_required", provider, url=url)
         case ErrorKind.UNSUPPORTED:
-            return translated(HomeAssistantError, "not_supported", provider)
+            return translated(HomeAssistantError, "car_cannot", provider)
         case ErrorKind.PERMISSION:
             return translated(HomeAssistantError, "command_not_permitted", provider)
         case ErrorKind.RATE_LIMITED:

@@ -28,6 +28,7 @@ class VehicleRecord(TypedDict):
     dropped: NotRequired[list[str]]  # features dropped as unsupported after discovery
     fields: NotRequired[list[str]]  # the optional reading fields the car reports
     commands: NotRequired[list[str]]
+    refused: NotRequired[list[str]]  # commands the car answered it cannot do (Refresh asks again)
     image_url: NotRequired[str | None]
 
 
@@ -54,10 +55,15 @@ def permitted_features(client: VehicleClient, record: VehicleRecord) -> list[Fea
 
 def available_commands(client: VehicleClient, record: VehicleRecord) -> set[Command]:
     """Commands the car takes and the grant allows (records from before 1.2 lack them)."""
+    refused = {Command(command) for command in record.get("refused", [])}
     if "commands" in record:
-        return {Command(command) for command in record["commands"]}
+        return {Command(command) for command in record["commands"]} - refused
     permissions = record["permissions"]
-    return {c for c, permission in client.command_permissions.items() if permission in permissions}
+    return {
+        c
+        for c, permission in client.command_permissions.items()
+        if permission in permissions and c not in refused
+    }
 
 
 def supported_features(record: VehicleRecord) -> list[Feature]:

@@ -7,9 +7,11 @@ from homeassistant.components.lock import LockState
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.connected_car.api.model import Command
 
 from .conftest import SetupIntegration
 from .helpers import state_of
@@ -82,7 +84,6 @@ async def test_a_command_is_confirmed_with_one_read(
             "vehicle_state_door_open",
         ),
         ("Ford", "lock.ford_f_150_door_lock", {"asleep": True}, "vehicle_state_asleep"),
-        ("Volkswagen", "lock.volkswagen_id_4_door_lock", {}, "not_supported"),
         ("Tesla", "lock.tesla_model_3_door_lock", {}, "virtual_key_required"),
     ],
 )
@@ -110,26 +111,56 @@ async def test_lock_refusals_say_why(
     assert state_of(hass, entity_id) == before
 
 
-async def test_a_command_the_car_cannot_do_is_refused_once(
+async def test_a_command_the_car_cannot_do_removes_its_control(
     hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
 ) -> None:
-    """The ID.4 answers that it cannot lock: later locks say so without a request, until a
-    reload asks the car again.
+    """The ID.4 answers that it cannot lock: its lock goes, also after a reload, at the cost of
+    that one request; the Refresh button brings it back to be tried again.
     """
     entry = await setup_integration()
-    await sim.reset_stats()
-    for _ in range(3):
-        with pytest.raises(HomeAssistantError) as raised:
-            await call(hass, "lock", "lock", "lock.volkswagen_id_4_door_lock")
-        assert raised.value.translation_key == "not_supported"
+    registry = er.async_get(hass)
     vw = await sim.vehicle("Volkswagen")
-    assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 1
+    await sim.reset_stats()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await call(hass, "lock", "lock", "lock.volkswagen_id_4_door_lock")
+    assert raised.value.translation_key == "car_cannot"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert registry.async_get("lock.volkswagen_id_4_door_lock") is None
+    assert hass.states.get("lock.volkswagen_id_4_door_lock") is None
+    assert entry.data["vehicles"][vw["id"]]["refused"] == ["lock"]
 
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
+    assert hass.states.get("lock.volkswagen_id_4_door_lock") is None
+    assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 1
+
+    await call(hass, "button", "press", "button.volkswagen_id_4_refresh")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert (
+        "refused" not in entry.data["vehicles"][vw["id"]]
+        or not entry.data["vehicles"][vw["id"]]["refused"]
+    )
+    assert state_of(hass, "lock.volkswagen_id_4_door_lock") == LockState.LOCKED
+
+
+async def test_a_refused_command_is_not_sent_again(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """A command the car refused, asked for again by an action, is refused without a request."""
+    entry = await setup_integration()
+    vw = await sim.vehicle("Volkswagen")
+    coordinator = entry.runtime_data.coordinators[vw["id"]]
     with pytest.raises(HomeAssistantError):
-        await call(hass, "lock", "lock", "lock.volkswagen_id_4_door_lock")
-    assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 2
+        await call(hass, "lock", "unlock", "lock.volkswagen_id_4_door_lock")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = entry.runtime_data.coordinators[vw["id"]]
+    await sim.reset_stats()
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await coordinator.async_command(Command.UNLOCK, feature=None)
+    assert raised.value.translation_key == "car_cannot"
+    assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 0
 
 
 async def test_virtual_key_error_tells_where_to_add_the_key(

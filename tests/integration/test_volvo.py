@@ -201,7 +201,7 @@ async def test_lock_unlock_and_buttons_reach_the_car(
         ("UNABLE_TO_LOCK_DOOR_OPEN", "vehicle_state_door_open"),
         ("CONNECTION_FAILURE", "vehicle_state_unreachable"),
         ("REJECTED", "command_failed"),
-        ("NOT_SUPPORTED", "not_supported"),
+        ("NOT_SUPPORTED", "car_cannot"),
     ],
 )
 async def test_invoke_statuses_become_translated_errors(
