@@ -87,7 +87,9 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: ConnectedCarConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Allow removing a car's device once the account's list of cars no longer has it."""
+    """Remove a car's device: a car the account still lists is disconnected from the application
+    first, where the provider can (Smartcar); else the error says why and the device stays.
+    """
     fleet = entry.runtime_data
     prefix = f"{fleet.provider.key}:"
     for domain, key in device.identifiers:
@@ -95,7 +97,7 @@ async def async_remove_config_entry_device(
         if domain != DOMAIN or vehicle_id not in fleet.records:
             continue
         if vehicle_id not in fleet.missing:
-            return False
+            await fleet.async_disconnect(vehicle_id)
         fleet.async_forget(vehicle_id, remove_device=False)
     return True
 

@@ -18,6 +18,7 @@ from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
+    HomeAssistantError,
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestReauthError,
 )
@@ -27,7 +28,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .api.client import VehicleClient
+from .api.client import DisconnectingClient, VehicleClient
 from .api.errors import ApiError, ErrorKind, ProviderError
 from .api.model import Snapshot
 from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
@@ -240,6 +241,27 @@ class Fleet:
                 raise
             await self._renew_token()
             return await self.client.async_get_vehicle_ids()
+
+    async def async_disconnect(self, vehicle_id: str) -> None:
+        """End the application's access to the car where the provider can; else keep it listed.
+
+        Raises a translated error when the provider refuses or does not answer: the device stays.
+        """
+        client = self.client
+        if not isinstance(client, DisconnectingClient):
+            raise translated(HomeAssistantError, "cannot_disconnect", self.provider)
+        try:
+            try:
+                await client.async_disconnect(vehicle_id)
+            except ProviderError as err:
+                if err.kind is not ErrorKind.AUTHENTICATION:
+                    raise
+                await self._renew_token()
+                await client.async_disconnect(vehicle_id)
+        except (ApiError, OAuth2TokenRequestBaseError) as err:
+            LOGGER.debug("Could not disconnect a car of %s: %s", self.entry.title, err)
+            raise translated(HomeAssistantError, "disconnect_failed", self.provider) from err
+        LOGGER.info("A car of %s was disconnected from the application", self.entry.title)
 
     def _knows_a_car(self) -> bool:
         return any(map(is_discovered, self.records.values()))

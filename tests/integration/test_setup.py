@@ -1,5 +1,7 @@
 """Setting up an entry: what stops it, what it retries, and which devices it keeps."""
 
+from collections.abc import Awaitable, Callable
+from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -53,45 +55,137 @@ async def test_token_endpoint_outage_at_setup_retries(
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
 
-async def test_a_device_can_be_removed_only_once_its_car_is_gone(
+type RemoveDevice = Callable[[str, str], Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+async def remove_device(hass: HomeAssistant, hass_ws_client: WebSocketGenerator) -> RemoveDevice:
+    """Delete a device from its entry, as the device page's Delete does; the websocket answer."""
+    assert await async_setup_component(hass, "config", {})
+
+    clients = []  # one, opened at the first delete: its login would expire as the clock moves
+
+    async def remove(entry_id: str, device_id: str) -> dict[str, Any]:
+        if not clients:
+            clients.append(await hass_ws_client(hass))
+        client = clients[0]
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": entry_id,
+                "device_id": device_id,
+            }
+        )
+        answer: dict[str, Any] = await client.receive_json()
+        await hass.async_block_till_done(wait_background_tasks=True)
+        return answer
+
+    return remove
+
+
+async def test_deleting_a_smartcar_device_disconnects_its_car(
     hass: HomeAssistant,
     device_registry: dr.DeviceRegistry,
-    hass_ws_client: WebSocketGenerator,
+    remove_device: RemoveDevice,
     freezer: FrozenDateTimeFactory,
     setup_integration: SetupIntegration,
     sim: SimulatorControl,
 ) -> None:
-    """A car still on the account keeps its device; once the account's list lacks it, it may go."""
-    assert await async_setup_component(hass, "config", {})
+    """Deleting the Ford's device ends the application's access to the Ford: its device, record
+    and polls go, and the next look at the account does not bring it back.
+    """
     entry = await setup_integration()
     ford = await sim.vehicle("Ford")
     device = device_registry.async_get_device_by_identifier(
         (DOMAIN, f"smartcar:{ford['id']}"), entry.entry_id
     )
     assert device is not None
-    client = await hass_ws_client(hass)
+    await sim.reset_stats()
 
-    await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": entry.entry_id,
-            "device_id": device.id,
-        }
-    )
-    assert not (await client.receive_json())["success"]
-
-    await sim.disconnect(ford["id"], entry.data["token"]["access_token"])
-    freezer.tick(ACCOUNT_CHECK_INTERVAL)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": entry.entry_id,
-            "device_id": device.id,
-        }
-    )
-    assert (await client.receive_json())["success"]
+    assert (await remove_device(entry.entry_id, device.id))["success"]
+    assert (await sim.stats())["vehicles"][ford["id"]]["by_path"] == {"/application": 1}
     assert device_registry.async_get(device.id) is None
     assert ford["id"] not in entry.data[CONF_VEHICLES]
     assert ford["id"] not in entry.runtime_data.coordinators
+
+    freezer.tick(ACCOUNT_CHECK_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert ford["id"] not in entry.data[CONF_VEHICLES]
+    assert len(entry.data[CONF_VEHICLES]) == 3
+
+
+async def test_a_refused_disconnect_keeps_the_device(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    remove_device: RemoveDevice,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Smartcar fails the disconnect: the error says the device stays, and it does."""
+    entry = await setup_integration()
+    ford = await sim.vehicle("Ford")
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"smartcar:{ford['id']}"), entry.entry_id
+    )
+    assert device is not None
+    await sim.inject_error(path="/application", type="SERVER", code="INTERNAL", times=1)
+
+    answer = await remove_device(entry.entry_id, device.id)
+    assert not answer["success"]
+    assert answer["error"]["message"].startswith(
+        "Smartcar did not disconnect the car, so its device stays."
+    )
+    assert device_registry.async_get(device.id) is not None
+    assert ford["id"] in entry.runtime_data.coordinators
+
+
+async def test_a_disconnect_on_a_refused_token_renews_it_once(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    remove_device: RemoveDevice,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Smartcar refuses the token as the device is deleted: it is renewed and the car goes."""
+    entry = await setup_integration()
+    ford = await sim.vehicle("Ford")
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"smartcar:{ford['id']}"), entry.entry_id
+    )
+    assert device is not None
+    await sim.inject_error(path="/application", type="AUTHENTICATION", code=None, times=1)
+
+    assert (await remove_device(entry.entry_id, device.id))["success"]
+    assert ford["id"] not in entry.data[CONF_VEHICLES]
+
+
+async def test_a_volvo_device_goes_only_once_its_car_is_gone(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    remove_device: RemoveDevice,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Volvo cannot disconnect a car: a car the account lists keeps its device, and says why."""
+    entry = await setup_integration(provider="volvo")
+    vehicle_id = next(iter(entry.data[CONF_VEHICLES]))
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"volvo:{vehicle_id}"), entry.entry_id
+    )
+    assert device is not None
+
+    answer = await remove_device(entry.entry_id, device.id)
+    assert not answer["success"]
+    assert "Remove the car from your Volvo Cars account first" in answer["error"]["message"]
+    assert device_registry.async_get(device.id) is not None
+
+    # Once a list of the account's cars lacks it, the owner may delete it.
+    await sim.inject_error(provider="volvo", type="EMPTY_VEHICLE_LIST", times=1)
+    freezer.tick(ACCOUNT_CHECK_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert vehicle_id in entry.runtime_data.missing
+    assert (await remove_device(entry.entry_id, device.id))["success"]
+    assert vehicle_id not in entry.data[CONF_VEHICLES]

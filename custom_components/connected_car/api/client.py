@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .model import Command, Feature, Snapshot, Vehicle
 
@@ -45,4 +45,13 @@ class VehicleClient(Protocol):
 
     async def async_command(self, vehicle_id: str, command: Command, **params: float) -> None:
         """Send a command; raise ProviderError when the car or the provider refuses it."""
+        ...
+
+
+@runtime_checkable
+class DisconnectingClient(Protocol):
+    """A client that can end the application's access to one car, as its device is deleted."""
+
+    async def async_disconnect(self, vehicle_id: str) -> None:
+        """End the access; raise ProviderError when the provider refuses."""
         ...

@@ -259,6 +259,10 @@ class SmartcarClient:
         path, body = _command_request(command, params)
         await self._request("POST", f"/vehicles/{vehicle_id}{path}", body)
 
+    async def async_disconnect(self, vehicle_id: str) -> None:
+        """End the application's access to the car (`DELETE /vehicles/{id}/application`)."""
+        await self._request("DELETE", f"/vehicles/{vehicle_id}/application")
+
     async def _paged(self, path: str, key: str) -> list[str]:
         """Every item of a paged list, in order, each once.
 
