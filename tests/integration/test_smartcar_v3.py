@@ -1,13 +1,18 @@
 """Smartcar v3 through Home Assistant: connecting with v3 credentials, app tokens, signals, commands."""
 
+import asyncio
 from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import test_utils
+from homeassistant.components.lock import LockState
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState, ConfigFlowResult
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
@@ -24,6 +29,7 @@ from custom_components.connected_car.providers.smartcar_v3 import SmartcarV3Prov
 from custom_components.connected_car.tokens import credentials_issue_id
 
 from .conftest import CLIENT_ID, SetupIntegration
+from .helpers import reauth_started, state_of
 from .simulator_control import (
     V3_APPLICATION_ID,
     V3_AUTH_DOMAIN,
@@ -220,3 +226,152 @@ async def test_another_user_in_reauth_is_refused(
         hass, await hass_client_no_auth(), sim, result, sim_user="someone-else"
     )
     assert result["reason"] == "wrong_account"
+
+
+async def _poll_all(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await asyncio.gather(
+        *(c.async_refresh_everything() for c in entry.runtime_data.coordinators.values())
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_signals_become_the_shared_entities(
+    hass: HomeAssistant, setup_integration: SetupIntegration
+) -> None:
+    """Battery 0 to 100, charge limit, locks, row/column closures, tires and v3's extras."""
+    await setup_integration(provider="smartcar_v3")
+    expected = {
+        "sensor.tesla_model_3_battery_level": "62.0",
+        "sensor.tesla_model_3_electric_range": "330.5",
+        "number.tesla_model_3_charge_limit": "80.0",
+        "lock.tesla_model_3_door_lock": LockState.LOCKED,
+        "binary_sensor.tesla_model_3_doors": "off",
+        "binary_sensor.tesla_model_3_front_trunk": "off",
+        "binary_sensor.tesla_model_3_trunk": "off",
+        "sensor.tesla_model_3_charging_state": "charging",
+        "sensor.tesla_model_3_charging_power": "11.0",
+        "sensor.tesla_model_3_charging_voltage": "240.0",
+        "sensor.tesla_model_3_charging_current": "45.8",
+        "sensor.tesla_model_3_range_added_per_hour": "78.2",
+        "sensor.tesla_model_3_time_to_full_charge": "74.0",
+        "sensor.tesla_model_3_tire_pressure_front_left": "248.0",
+        "sensor.tesla_model_3_odometer": "28450.6",
+        "sensor.tesla_model_3_last_data": "2026-11-18T11:06:40+00:00",
+    }
+    assert {entity: state_of(hass, entity) for entity in expected} == expected
+    assert hass.states.get("device_tracker.tesla_model_3_location") is not None
+    # v3 has no climate command, and the Ford burns fuel: no charging controls for it.
+    assert not hass.states.async_entity_ids("climate")
+    assert hass.states.get("switch.ford_f_150_charging") is None
+
+
+@pytest.mark.parametrize("timestamps", ["iso", "seconds", "milliseconds"])
+async def test_timestamps_in_three_forms_say_when_the_car_reported(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, timestamps: str
+) -> None:
+    """oemUpdatedAt as ISO, epoch seconds or epoch ms: the same moment the car reported."""
+    await sim.call("PATCH", "/smartcar-v3", {"timestamps": timestamps})
+    await setup_integration(provider="smartcar_v3")
+    assert state_of(hass, "sensor.tesla_model_3_last_data") == "2026-11-18T11:06:40+00:00"
+
+
+async def test_one_request_per_car_per_poll_and_pages_followed(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """A poll is one signals request per car; a paged store costs a request per page."""
+    entry = await setup_integration(provider="smartcar_v3")
+    cars = await sim.vehicles()
+    await sim.reset_stats()
+    await _poll_all(hass, entry)
+    usage = (await sim.stats())["vehicles"]
+    assert {car["id"]: usage[car["id"]]["requests"] for car in cars} == dict.fromkeys(
+        (car["id"] for car in cars), 1
+    )
+
+    await sim.call("PATCH", "/smartcar-v3", {"page_size": 10})
+    ford = await sim.vehicle("Ford")
+    await sim.patch(ford["id"], odometer=12345.0)
+    await sim.reset_stats()
+    await _poll_all(hass, entry)
+    usage = (await sim.stats())["vehicles"]
+    assert all(usage[car["id"]]["requests"] > 1 for car in cars)
+    assert state_of(hass, "sensor.ford_f_150_odometer") == "12345.0"
+
+
+async def test_signal_errors_by_type(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """PERMISSION raises the permission repair; COMPATIBILITY and VEHICLE_STATE keep the value."""
+    entry = await setup_integration(provider="smartcar_v3")
+    tesla = await sim.vehicle("Tesla")
+    for code, error in (
+        ("location-preciselocation", ("PERMISSION", "UNKNOWN")),
+        ("odometer-traveleddistance", ("COMPATIBILITY", "VEHICLE_NOT_CAPABLE")),
+        ("charge-chargelimits", ("VEHICLE_STATE", "NOT_CHARGING")),
+    ):
+        await sim.inject_error(
+            provider="smartcar_v3",
+            vehicle_id=tesla["id"],
+            path=f"/signals/{code}",
+            type=error[0],
+            code=error[1],
+        )
+    await entry.runtime_data.coordinators[tesla["id"]].async_refresh_everything()
+    await hass.async_block_till_done()
+
+    assert state_of(hass, "sensor.tesla_model_3_odometer") == "28450.6"
+    assert state_of(hass, "number.tesla_model_3_charge_limit") == "80.0"
+    issues = [
+        issue
+        for (domain, _), issue in ir.async_get(hass).issues.items()
+        if domain == DOMAIN and issue.translation_key == "missing_permission"
+    ]
+    assert len(issues) == 1
+    assert (issues[0].translation_placeholders or {})["data"] == "location"
+    assert not reauth_started(hass)
+
+
+async def test_an_unsubscribed_car_keeps_its_values(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """A car whose store is empty (never subscribed) answers nothing new: nothing is lost."""
+    entry = await setup_integration(provider="smartcar_v3")
+    tesla = await sim.vehicle("Tesla")
+    await sim.call("PATCH", "/smartcar-v3", {"unsubscribed": [tesla["id"]]})
+    await entry.runtime_data.coordinators[tesla["id"]].async_refresh_everything()
+    await hass.async_block_till_done()
+    assert state_of(hass, "sensor.tesla_model_3_battery_level") == "62.0"
+
+
+@pytest.mark.parametrize("status", [200, 202])
+async def test_commands_answered_200_or_202(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, status: int
+) -> None:
+    """Lock and unlock, charging off and on, and the charge limit, whichever way v3 answers."""
+    await setup_integration(provider="smartcar_v3")
+    await sim.call("PATCH", "/smartcar-v3", {"command_status": status})
+
+    await _call(hass, "lock", "unlock", "lock.ford_f_150_door_lock")
+    assert (await sim.vehicle("Ford"))["state"]["locked"] is False
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.UNLOCKED
+    await _call(hass, "lock", "lock", "lock.ford_f_150_door_lock")
+    assert (await sim.vehicle("Ford"))["state"]["locked"] is True
+
+    await _call(hass, "switch", "turn_on", "switch.volkswagen_id_4_charging")
+    assert state_of(hass, "switch.volkswagen_id_4_charging") == "on"
+    await _call(hass, "switch", "turn_off", "switch.volkswagen_id_4_charging")
+    assert state_of(hass, "switch.volkswagen_id_4_charging") == "off"
+
+    await _call(hass, "number", "set_value", "number.volkswagen_id_4_charge_limit", value=60)
+    assert (await sim.vehicle("Volkswagen"))["state"]["charge"]["limit"] == pytest.approx(0.6)
+    assert state_of(hass, "number.volkswagen_id_4_charge_limit") == "60.0"
+
+
+async def _call(
+    hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any
+) -> None:
+    await hass.services.async_call(
+        domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -39,9 +39,8 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 from homeassistant.util.hass_dict import HassKey
 
 from ..api.client import VehicleClient
-from ..api.errors import ApiError, ErrorDetails, ErrorKind, ProviderError
+from ..api.errors import ApiError
 from ..api.smartcar_v3 import (
-    PROVIDER as V3_PROVIDER,
     RENEW_BEFORE,
     SmartcarV3Client,
     SmartcarV3Origins,
@@ -144,9 +143,12 @@ class SmartcarV3Provider(SmartcarProvider):
         access_token: AccessToken,
         entry_data: Mapping[str, Any],
     ) -> VehicleClient:
+        # Set up, the token comes from the application's keeper, which the client then asks
+        # itself (it renews a refused token once for all); in the flow, from the login.
+        keeper = getattr(access_token, "__self__", None)
         return SmartcarV3Client(
             session,
-            _GivenAppToken(access_token),
+            keeper if isinstance(keeper, AppTokenKeeper) else _LoginAppToken(access_token),
             entry_data[CONF_USER_ID],
             origins=smartcar_v3_origins(),
             mode="simulated" if entry_data.get(CONF_MODE) == "simulated" else "live",
@@ -209,6 +211,15 @@ class AppTokenKeeper:
         """Seconds the current app token has left."""
         return max(int(self._expires_at - time.time()), 0)
 
+    async def async_get(self) -> str:
+        """A valid app token (as the v3 client asks for it)."""
+        return await self.async_access_token()
+
+    def invalidate(self, token: str | None = None) -> None:
+        """The API refused token early: the next ask renews it, unless another car did."""
+        if token == self._token:
+            self._token = None
+
     async def async_access_token(self) -> str:
         """A valid app token: the kept one, or a new one when it is due."""
         async with self._lock:
@@ -248,29 +259,14 @@ class AppTokenKeeper:
         return self._token
 
 
-class _GivenAppToken:
-    """The app token as the entry's keeper gives it, in the form the v3 client asks for it.
-
-    A token the API refused is not sent again: the client's call fails as refused at once, and
-    the coordinator has the keeper renew it (once for every car) before it reads again.
-    """
+class _LoginAppToken:
+    """The app token the login just fetched, for the flow's first calls."""
 
     def __init__(self, access_token: AccessToken) -> None:
         self._access_token = access_token
-        self._refused: str | None = None
 
     async def async_get(self) -> str:
-        token = await self._access_token()
-        if token == self._refused:
-            raise ProviderError(
-                ErrorDetails(
-                    provider=V3_PROVIDER,
-                    kind=ErrorKind.AUTHENTICATION,
-                    type="AUTHENTICATION",
-                    description="Smartcar refused the app token before it expired.",
-                )
-            )
-        return token
+        return await self._access_token()
 
     def invalidate(self, token: str | None = None) -> None:
-        self._refused = token
+        """A token fetched a moment ago is not renewed: the flow fails, and says so."""
