@@ -97,8 +97,12 @@ async def start_flow(
     smartcar = provider.startswith("smartcar")
     answer = CONNECT_FORMS[provider] | ({"mode": mode} if smartcar else {}) | form
     result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
-    if result.get("step_id") == "pick_implementation":  # v2 and v3 Smartcar credentials
-        implementations = result["data_schema"].schema["implementation"].container
+    implementations = (
+        result["data_schema"].schema["implementation"].container
+        if result.get("step_id") == "pick_implementation"
+        else {}
+    )
+    if smartcar and V3_AUTH_DOMAIN in implementations:  # v2 and v3 Smartcar credentials
         v3 = provider == "smartcar_v3"
         chosen = next(key for key in implementations if (key == V3_AUTH_DOMAIN) == v3)
         result = await hass.config_entries.flow.async_configure(

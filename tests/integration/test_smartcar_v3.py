@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Mapping
+import json
 from typing import Any
 
 from aiohttp import test_utils
@@ -23,9 +24,13 @@ from custom_components.connected_car.const import (
     CONF_USER_ID,
     CONF_VEHICLES,
     DOMAIN,
+    SIMULATOR_URL_ENV,
 )
 from custom_components.connected_car.providers import provider_of
-from custom_components.connected_car.providers.smartcar_v3 import SmartcarV3Provider
+from custom_components.connected_car.providers.smartcar_v3 import (
+    SmartcarV3Provider,
+    smartcar_v3_origins,
+)
 from custom_components.connected_car.tokens import credentials_issue_id
 
 from .conftest import CLIENT_ID, SetupIntegration
@@ -375,3 +380,37 @@ async def _call(
         domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
     )
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_an_app_token_without_a_lifetime_that_the_api_refuses_is_not_kept(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, sim: SimulatorControl
+) -> None:
+    """IAM names no lifetime (an hour is assumed) and its token is refused: the connection
+    fails and says so; connecting again gets a new token and works."""
+    body = json.dumps({"access_token": "not-a-token", "token_type": "Bearer"})
+    await sim.inject_error(
+        provider="smartcar_v3",
+        path=IAM_TOKEN_PATH,
+        type="RAW",
+        status=200,
+        content_type="application/json",
+        body=body,
+        times=1,
+    )
+    client = await hass_client_no_auth()
+    result = await connect(hass, client, sim, provider="smartcar_v3")
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
+    result = await connect(hass, client, sim, provider="smartcar_v3")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert (await sim.call("GET", "/smartcar-v3"))["app_tokens_issued"] == 1
+
+
+def test_v3_speaks_to_smartcars_hosts_without_the_simulator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without the simulator's URL, v3 goes to Smartcar's own hosts."""
+    monkeypatch.delenv(SIMULATOR_URL_ENV, raising=False)
+    origins = smartcar_v3_origins()
+    assert origins.token_url == "https://iam.smartcar.com/oauth2/token"
+    assert origins.authorize_url == "https://connect.smartcar.com/oauth/authorize"

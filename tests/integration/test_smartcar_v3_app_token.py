@@ -4,29 +4,50 @@ import asyncio
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
 
-from custom_components.connected_car.const import DOMAIN
+from custom_components.connected_car.const import CONF_API_VERSION, DOMAIN
 from custom_components.connected_car.tokens import credentials_issue_id
 from simulator.config import SimulatorConfig
 from tests.conftest import TEST_REDIRECT_URI, SimulatorClock
 
 from .conftest import SetupIntegration
 from .helpers import reauth_started
-from .simulator_control import V3_AUTH_DOMAIN, SimulatorControl
+from .simulator_control import (
+    V3_APPLICATION_ID,
+    V3_AUTH_DOMAIN,
+    SimulatorControl,
+    finish_connect,
+    start_flow,
+)
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
 
 CARS = 12
+LEGACY_ID = "6f9619ff-8b86-4011-b42d-00cf4fc964ff"
 
 
 @pytest.fixture
-def simulator_config(simulator_clock: SimulatorClock) -> SimulatorConfig:
-    """A garage of 12 Smartcar cars."""
-    return SimulatorConfig(redirect_uris=[TEST_REDIRECT_URI], clock=simulator_clock, cars=CARS)
+def simulator_config(
+    simulator_clock: SimulatorClock, request: pytest.FixtureRequest
+) -> SimulatorConfig:
+    """A garage of 12 Smartcar cars; for the legacy test, a v3 application whose API
+    credential has a UUID id."""
+    return SimulatorConfig(
+        redirect_uris=[TEST_REDIRECT_URI],
+        clock=simulator_clock,
+        cars=CARS,
+        v3_client_id=LEGACY_ID if "legacy" in request.node.name else "client_sim_v3",
+    )
 
 
 async def tokens_issued(sim: SimulatorControl) -> int:
@@ -74,13 +95,35 @@ async def test_one_app_token_for_12_cars_renewed_once_before_it_expires(
 async def test_a_token_refused_early_is_renewed_once_for_every_car(
     hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
 ) -> None:
-    """The API refuses the token before its hour is over: one renewal, no login asked."""
+    """The API refuses the token before its hour is over, to every car: one renewal for all,
+    no login asked."""
     entry = await setup_integration(provider="smartcar_v3")
-    await sim.inject_error(provider="smartcar_v3", path="/signals", type="AUTHENTICATION", times=1)
+    await sim.inject_error(
+        provider="smartcar_v3", path="/signals", type="AUTHENTICATION", times=CARS
+    )
     await poll_every_car(hass, entry)
     assert await tokens_issued(sim) == 2
     assert not reauth_started(hass)
     assert all(c.last_update_success for c in entry.runtime_data.coordinators.values())
+
+
+async def test_a_legacy_id_that_iam_grants_is_v3(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, sim: SimulatorControl
+) -> None:
+    """A UUID credential, with an Application ID on the form, that IAM grants a token is v3."""
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential(LEGACY_ID, "sim-v3-secret", "Smartcar upgraded app"),
+        "smartcar:upgraded",
+    )
+    result = await start_flow(hass, provider="smartcar", application_id=V3_APPLICATION_ID)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"implementation": "smartcar:upgraded"}
+    )
+    assert URL(result["url"]).query["client_id"] == V3_APPLICATION_ID
+    result = await finish_connect(hass, await hass_client_no_auth(), sim, result)
+    assert result["result"].data[CONF_API_VERSION] == "v3"
 
 
 async def test_invalid_client_raises_the_credentials_repair_not_a_login(

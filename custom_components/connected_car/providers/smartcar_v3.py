@@ -63,8 +63,6 @@ from .smartcar import SmartcarOAuth2Implementation, SmartcarProvider
 
 V3 = "v3"
 APP_TOKEN_LIFETIME = 3600  # seconds, when IAM does not say
-# A refused app token renewed this recently (seconds) is the one to use: another car renewed it.
-RENEWED_RECENTLY = 60
 APP_TOKENS: HassKey[dict[tuple[str, str, str], AppTokenKeeper]] = HassKey(
     f"{DOMAIN}_smartcar_v3_app_tokens"
 )
@@ -99,7 +97,8 @@ class SmartcarV3Provider(SmartcarProvider):
         """The v3 login for a v3 API credential: a `client_` id, or a legacy (UUID) one that IAM
         grants an app token, asked only when the form names an Application ID.
 
-        The app token is fetched now: a refused credential stops the flow before Connect.
+        A new app token is fetched now: a refused credential stops the flow before Connect, and a
+        token IAM got wrong is not kept past this login.
         """
         credential = cast(LocalOAuth2Implementation, implementation)
         client_id, secret = credential.client_id, credential.client_secret
@@ -115,7 +114,7 @@ class SmartcarV3Provider(SmartcarProvider):
             if version != V3:
                 return None
         login = _v3_implementation(hass, credential)
-        await AppTokenKeeper.of(hass, login).async_access_token()
+        await AppTokenKeeper.of(hass, login).async_fresh_token()
         return login
 
     @override
@@ -195,7 +194,6 @@ class AppTokenKeeper:
         self._lock = asyncio.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
-        self._renewed_at = 0.0
 
     @classmethod
     def of(cls, hass: HomeAssistant, implementation: LocalOAuth2Implementation) -> AppTokenKeeper:
@@ -227,11 +225,14 @@ class AppTokenKeeper:
                 return await self._async_fetch()
             return self._token
 
-    async def async_renew(self) -> None:
-        """The API refused the app token before it expired: renew it, once for every car."""
+    async def async_fresh_token(self) -> str:
+        """A new app token, whatever is kept: a login tests the credential and starts afresh."""
         async with self._lock:
-            if time.time() - self._renewed_at >= RENEWED_RECENTLY:
-                await self._async_fetch()
+            return await self._async_fetch()
+
+    async def async_renew(self) -> None:
+        """Nothing more to renew: the client renewed the refused token itself (once, shared by
+        every car, see invalidate), and a fresh token refused again is not the token's fault."""
 
     async def _async_fetch(self) -> str:
         implementation = self.implementation
@@ -252,10 +253,9 @@ class AppTokenKeeper:
         )
         lifetime = body.get("expires_in")
         if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
-            lifetime = APP_TOKEN_LIFETIME
-        now = time.time()
+            lifetime = APP_TOKEN_LIFETIME  # IAM always says; an answer that does not gets an hour
         self._token = str(body["access_token"])
-        self._expires_at, self._renewed_at = now + lifetime, now
+        self._expires_at = time.time() + lifetime
         return self._token
 
 
