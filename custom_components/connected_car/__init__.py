@@ -28,7 +28,6 @@ from .issues import async_delete_entry_issues
 from .providers import DEFAULT_PROVIDER, provider_of
 from .services import async_setup_services
 from .snapshots import SnapshotStore
-from .tokens import TokenKeeper
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -56,7 +55,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
         implementation = await async_get_config_entry_implementation(hass, entry)
     except ImplementationUnavailableError as err:
         raise translated(ConfigEntryNotReady, "credentials_unavailable", provider) from err
-    token = TokenKeeper.of(hass, entry, implementation)
+    token = provider.token_source(hass, entry, implementation)
     client = provider.create_client(
         async_get_clientsession(hass), token.async_access_token, entry.data
     )

@@ -135,6 +135,14 @@ BINARY_SENSORS: tuple[ConnectedCarBinarySensorDescription, ...] = (
         value=_security(lambda s: s.charging_port_open),
     ),
     ConnectedCarBinarySensorDescription(
+        key="front_trunk",
+        translation_key="front_trunk",
+        feature=Feature.SECURITY,
+        field="security.front_trunk_open",
+        device_class=BinarySensorDeviceClass.OPENING,
+        value=_security(lambda s: s.front_trunk_open),
+    ),
+    ConnectedCarBinarySensorDescription(
         key="hood",
         translation_key="hood",
         feature=Feature.SECURITY,

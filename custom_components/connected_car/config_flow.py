@@ -16,6 +16,7 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
+from homeassistant.exceptions import OAuth2TokenRequestBaseError
 from homeassistant.helpers import http
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
@@ -50,6 +51,9 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         # the form is asked again, then this login is tested again.
         self._refused_login: dict[str, Any] | None = None
         self._missing_data = ""  # reconnecting to share this data, in words
+        # What the login's redirect brought beside the code (Smartcar v3: the user); None when
+        # it lacks what the provider needs.
+        self._login: dict[str, Any] | None = {}
 
     @property
     @override
@@ -108,7 +112,7 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     def _app_defaults(self) -> dict[str, Any]:
         """What another entry of the provider's connect form said: most users have one app."""
         for entry in self._async_current_entries(include_ignore=False):
-            if provider_of(entry.data) is self._provider:
+            if provider_of(entry.data).key == self._provider.key:
                 return dict(entry.data)
         return {}
 
@@ -200,6 +204,43 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         )
 
     @override
+    async def async_step_auth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Log in with the picked credential, in the flavour (API version) it turns out to be.
+
+        Called again with the login's redirect, whose extras the flavour keeps.
+        """
+        if user_input is not None:
+            self._login = self._provider.login_result()
+            return await super().async_step_auth(user_input)
+        provider = PROVIDERS[self._provider.key]
+        try:
+            for flavour in provider.flavours:
+                login = await flavour.async_login_implementation(
+                    self.hass, self.flow_impl, self._connect_data
+                )
+                if login is not None:
+                    provider, self.flow_impl = flavour, login
+                    break
+        except OAuth2TokenRequestBaseError as err:
+            LOGGER.debug("%s refused the application credentials: %s", provider.name, err)
+            return self.async_abort(
+                reason="app_token_refused",
+                description_placeholders={
+                    "provider": provider.name,
+                    "credential": self.flow_impl.name,
+                },
+            )
+        self._provider = provider
+        if missing := provider.missing_field(self._connect_data):
+            return self.async_show_form(
+                step_id=provider.key,
+                data_schema=provider.connect_schema(self._connect_data),
+                errors={missing: "required"},
+                description_placeholders=self._placeholders(),
+            )
+        return await super().async_step_auth()
+
+    @override
     async def async_step_authorize_rejected(self, data: None = None) -> ConfigFlowResult:
         """The provider's login sent the user back with an error: say which one."""
         error = self.external_data["error"]
@@ -215,6 +256,12 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
         Connecting an existing entry again reads only the cars it does not know yet.
         """
+        if self._login is None:
+            return self.async_abort(
+                reason="login_incomplete",
+                description_placeholders={"provider": self._provider.name},
+            )
+        data = {**data, **self._login}
         access_token = data["token"]["access_token"]
 
         async def token() -> str:

@@ -14,6 +14,11 @@ CONF_VEHICLES: Final = "vehicles"
 CONF_MONTHLY_BUDGET: Final = "monthly_budget"
 CONF_DAILY_REQUESTS: Final = "daily_requests"
 CONF_API_KEY: Final = "api_key"
+# Smartcar v3: the API version an entry speaks, the Application ID Connect takes, and the user
+# Connect's redirect named (every v3 call names it).
+CONF_API_VERSION: Final = "api_version"
+CONF_APPLICATION_ID: Final = "application_id"
+CONF_USER_ID: Final = "user_id"
 # Reauthentication started to share data the grant lacks: that data, in words.
 REAUTH_FOR_DATA: Final = "reauth_for_data"
 

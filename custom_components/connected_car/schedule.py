@@ -170,3 +170,48 @@ class DailyAppQuota:
     def calls_per_car(self) -> int:
         """The car's share of the application's daily quota."""
         return self.requests_per_day // max(self.cars_on_app, 1)
+
+
+@dataclass(frozen=True)
+class RefreshedStore:
+    """One request reads every value from a store the provider refreshes rarely (Smartcar v3).
+
+    Without push, Smartcar refreshes a v3 car's store about once a day: polling more often reads
+    the same values again and spends the monthly budget for nothing. A poll costs one call
+    whatever it reads, and polls come a few times per refresh, or less often if the budget is
+    smaller.
+    """
+
+    calls_per_month: int
+    store_refresh: timedelta = timedelta(days=1)
+    polls_per_refresh: int = 4
+    share_for_polling: float = 0.9
+    period: timedelta = timedelta(days=31)
+
+    def interval(self, features: Sequence[Feature], busy: bool) -> timedelta:
+        """A few polls per refresh of the store, or fewer if the budget allows fewer."""
+        polls = max(self.calls_per_month * self.share_for_polling, 1)
+        return max(self.store_refresh / self.polls_per_refresh, self.period / polls)
+
+    def due(
+        self,
+        features: Sequence[Feature],
+        last_read: Mapping[Feature, datetime],
+        now: datetime,
+        busy: bool,
+    ) -> list[Feature]:
+        """Every feature, every poll: one request reads them all."""
+        return list(features)
+
+    def quota_renews(self, now: datetime) -> datetime:
+        """The monthly budget renews on the first of the next month."""
+        return next_month(now)
+
+    def cost(self, features: Sequence[Feature]) -> int:
+        """One call reads every signal of the car."""
+        return 1 if features else 0
+
+    @property
+    def calls_per_car(self) -> int:
+        """The monthly budget is per car."""
+        return self.calls_per_month

@@ -18,12 +18,14 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.connected_car.const import DOMAIN, SIMULATOR_URL_ENV
 
-from .simulator_control import SimulatorControl, connect
+from .simulator_control import V3_AUTH_DOMAIN, SimulatorControl, connect
 
 CLIENT_ID = "sim-client-id"
 CLIENT_SECRET = "sim-client-secret"
 VOLVO_CLIENT_ID = "sim-volvo-client-id"
 VOLVO_CLIENT_SECRET = "sim-volvo-client-secret"
+V3_CLIENT_ID = "client_sim_v3"
+V3_CLIENT_SECRET = "sim-v3-secret"
 
 type SetupIntegration = Callable[..., Awaitable[MockConfigEntry]]
 
@@ -69,6 +71,22 @@ async def credentials(hass: HomeAssistant) -> None:
     )
 
 
+async def add_v3_credentials(hass: HomeAssistant) -> None:
+    """The Smartcar v3 application's API credential, as a user adds it in the UI."""
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential(V3_CLIENT_ID, V3_CLIENT_SECRET, "Smartcar v3 simulator app"),
+        V3_AUTH_DOMAIN,
+    )
+
+
+@pytest.fixture
+async def v3_credentials(hass: HomeAssistant, credentials: None) -> None:
+    """The Smartcar v3 application credentials besides the others."""
+    await add_v3_credentials(hass)
+
+
 @pytest.fixture
 def setup_integration(
     hass: HomeAssistant,
@@ -79,7 +97,14 @@ def setup_integration(
 ) -> SetupIntegration:
     """Add Connected Car through the real config flow and Connect; return the loaded entry."""
 
+    v3_added = False
+
     async def setup(provider: str = "smartcar", **connect_options: Any) -> MockConfigEntry:
+        """Connect provider's simulated account; smartcar_v3 is Smartcar with v3 credentials."""
+        nonlocal v3_added
+        if provider == "smartcar_v3" and not v3_added:
+            await add_v3_credentials(hass)
+            v3_added = True
         result = await connect(
             hass, await hass_client_no_auth(), sim, provider=provider, **connect_options
         )

@@ -72,9 +72,14 @@ class SimulatorControl:
         await self.call("POST", "/latency", {"ms": ms})
 
 
-# What each provider's connect form is answered with, unless a test says otherwise.
+V3_APPLICATION_ID = "00000000-0000-4000-8000-00000000c3c3"
+# The auth domain of the Smartcar v3 application credentials (tests/integration/conftest.py).
+V3_AUTH_DOMAIN = "smartcar:client_sim_v3"
+# What each provider's connect form is answered with, unless a test says otherwise; smartcar_v3 is
+# Smartcar with v3 application credentials.
 CONNECT_FORMS: dict[str, dict[str, str]] = {
     "smartcar": {"mode": "simulated"},
+    "smartcar_v3": {"mode": "simulated", "application_id": V3_APPLICATION_ID},
     "volvo": {"api_key": "sim-vcc-api-key"},
 }
 
@@ -86,11 +91,24 @@ async def start_flow(
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": provider}
+        result["flow_id"], {"next_step_id": provider.removesuffix("_v3")}
     )
     assert result["type"] is FlowResultType.FORM
-    answer = CONNECT_FORMS[provider] | ({"mode": mode} if provider == "smartcar" else {}) | form
-    return await hass.config_entries.flow.async_configure(result["flow_id"], answer)
+    smartcar = provider.startswith("smartcar")
+    answer = CONNECT_FORMS[provider] | ({"mode": mode} if smartcar else {}) | form
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
+    implementations = (
+        result["data_schema"].schema["implementation"].container
+        if result.get("step_id") == "pick_implementation"
+        else {}
+    )
+    if smartcar and V3_AUTH_DOMAIN in implementations:  # v2 and v3 Smartcar credentials
+        v3 = provider == "smartcar_v3"
+        chosen = next(key for key in implementations if (key == V3_AUTH_DOMAIN) == v3)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"implementation": chosen}
+        )
+    return result
 
 
 async def finish_connect(

@@ -18,7 +18,7 @@ import hashlib
 import json
 import math
 import time
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import aiohttp
 from yarl import URL
@@ -345,6 +345,18 @@ class AppToken:
         return token, 3600.0 if lifetime is None else lifetime
 
 
+class AppTokenSource(Protocol):
+    """Where a client gets the app token (AppToken, or its keeper in Home Assistant)."""
+
+    async def async_get(self) -> str:
+        """A valid app token."""
+        ...
+
+    def invalidate(self, token: str | None = None) -> None:
+        """The API refused token before it expired."""
+        ...
+
+
 class AppTokenCache:
     """One AppToken per application (client id and secret at one IAM), for all who ask."""
 
@@ -411,7 +423,7 @@ class SmartcarV3Client:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        app_token: AppToken,
+        app_token: AppTokenSource,
         user_id: str,
         *,
         origins: SmartcarV3Origins | None = None,

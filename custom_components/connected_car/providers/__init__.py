@@ -10,19 +10,22 @@ from homeassistant.components.application_credentials import ClientCredential
 from ..const import CONF_PROVIDER
 from .base import Provider
 from .smartcar import SmartcarProvider
+from .smartcar_v3 import SmartcarV3Provider
 from .volvo import VolvoProvider
 
-# In the order of the provider menu.
+# In the order of the provider menu; a login finds out which flavour (API version) it uses.
 PROVIDERS: dict[str, Provider] = {
-    provider.key: provider for provider in (SmartcarProvider(), VolvoProvider())
+    provider.key: provider
+    for provider in (SmartcarProvider(flavours=(SmartcarV3Provider(),)), VolvoProvider())
 }
 # Credentials from before there were other providers are Smartcar's.
 DEFAULT_PROVIDER = PROVIDERS[SmartcarProvider.key]
 
 
 def provider_of(entry_data: Mapping[str, Any]) -> Provider:
-    """The provider of a config entry."""
-    return PROVIDERS[entry_data[CONF_PROVIDER]]
+    """The provider of a config entry, in the flavour the entry uses."""
+    provider = PROVIDERS[entry_data[CONF_PROVIDER]]
+    return next((f for f in provider.flavours if f.serves_entry(entry_data)), provider)
 
 
 def provider_of_credential(auth_domain: str, credential: ClientCredential) -> Provider:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from homeassistant.components.application_credentials import ClientCredential
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2Implementation
 from homeassistant.helpers.selector import (
@@ -22,8 +23,21 @@ from ..api.client import VehicleClient
 from ..api.errors import ProviderError
 from ..issues import OTHER_ACCOUNT_ISSUE
 from ..schedule import CostModel
+from ..tokens import TokenKeeper
 
 type AccessToken = Callable[[], Awaitable[str]]
+
+
+class TokenSource(Protocol):
+    """Where an entry's clients get their access token, and have it renewed when refused."""
+
+    async def async_access_token(self) -> str:
+        """A valid access token."""
+        ...
+
+    async def async_renew(self) -> None:
+        """The provider refused the token before it expired: renew it."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,40 @@ class Provider(ABC):
     account_issues: Mapping[str, str] = {}
     # Repair issue key -> the provider's page about it, for a problem whose error has no link.
     help_urls: Mapping[str, str] = {}
+
+    def __init__(self, *, flavours: tuple[Provider, ...] = ()) -> None:
+        """A provider; flavours are other versions of its API, which a login may turn out to use."""
+        self.flavours = flavours
+
+    def serves_entry(self, entry_data: Mapping[str, Any]) -> bool:
+        """Whether this flavour serves an entry of its provider (its API version)."""
+        return True
+
+    async def async_login_implementation(
+        self,
+        hass: HomeAssistant,
+        implementation: AbstractOAuth2Implementation,
+        connect_data: Mapping[str, Any],
+    ) -> AbstractOAuth2Implementation | None:
+        """How this flavour logs in with the picked application credential (and what the
+        connect form said), or None when the credential is not this flavour's. Asked of
+        flavours only; raises OAuth2TokenRequestBaseError when the provider refuses it."""
+        return None
+
+    def missing_field(self, connect_data: Mapping[str, Any]) -> str | None:
+        """A field the connect form must fill in for this flavour and left empty, if any."""
+        return None
+
+    def login_result(self) -> dict[str, Any] | None:
+        """What the login's redirect brought beside the code, to store in the entry (read while
+        the redirect is handled); None when something the provider needs is missing."""
+        return {}
+
+    def token_source(
+        self, hass: HomeAssistant, entry: ConfigEntry, implementation: AbstractOAuth2Implementation
+    ) -> TokenSource:
+        """Where the entry's clients get their token: the entry's own OAuth2 token by default."""
+        return TokenKeeper.of(hass, entry, implementation)
 
     @abstractmethod
     def connect_schema(self, entry_data: Mapping[str, Any]) -> vol.Schema | None:

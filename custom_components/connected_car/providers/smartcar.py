@@ -16,13 +16,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
+    TextSelector,
 )
 import probatio as vol
 
 from ..api.client import VehicleClient
 from ..api.smartcar import CONNECT_ERRORS, DEFAULT_SCOPE, SmartcarClient, SmartcarOrigins
-from ..const import CONF_MODE, CONF_MONTHLY_BUDGET, SIMULATOR_URL_ENV
-from ..schedule import MonthlyCallBudget
+from ..const import CONF_APPLICATION_ID, CONF_MODE, CONF_MONTHLY_BUDGET, SIMULATOR_URL_ENV
+from ..schedule import CostModel, MonthlyCallBudget
 from ..tokens import async_token_request
 from .base import AccessToken, BudgetOption, Provider
 
@@ -77,12 +78,17 @@ class SmartcarProvider(Provider):
 
     @override
     def connect_schema(self, entry_data: Mapping[str, Any]) -> vol.Schema:
-        """Connect's mode: the owner's real cars, or Smartcar's simulated ones."""
+        """Connect's mode (the owner's real cars, or Smartcar's simulated ones), and the
+        Application ID that applications of the v3 API give Connect."""
+        application_id = entry_data.get(CONF_APPLICATION_ID)
         return vol.Schema(
             {
                 vol.Required(CONF_MODE, default=entry_data.get(CONF_MODE, "live")): SelectSelector(
                     SelectSelectorConfig(options=list(CONNECT_MODES), translation_key=CONF_MODE)
-                )
+                ),
+                vol.Optional(
+                    CONF_APPLICATION_ID, description={"suggested_value": application_id}
+                ): TextSelector(),
             }
         )
 
@@ -112,7 +118,7 @@ class SmartcarProvider(Provider):
         return SmartcarClient(session, access_token, smartcar_origins())
 
     @override
-    def cost_model(self, options: Mapping[str, Any], cars_on_app: int) -> MonthlyCallBudget:
+    def cost_model(self, options: Mapping[str, Any], cars_on_app: int) -> CostModel:
         return MonthlyCallBudget(self.budget(options))
 
 
