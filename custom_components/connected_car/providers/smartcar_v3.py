@@ -26,9 +26,6 @@ from homeassistant.components.application_credentials import (
     AuthorizationServer,
     ClientCredential,
 )
-
-# The request being handled: Home Assistant's own ContextVar, as its http server sets it.
-from homeassistant.components.http import current_request  # type: ignore[attr-defined]
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -36,6 +33,9 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
     AbstractOAuth2Implementation,
     LocalOAuth2Implementation,
 )
+
+# The request being handled: Home Assistant's own ContextVar, as its http server sets it.
+from homeassistant.helpers.http import current_request
 from homeassistant.util.hass_dict import HassKey
 
 from ..api.client import VehicleClient
