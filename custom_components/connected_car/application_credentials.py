@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2Implementation
 
 from .providers import PROVIDERS, provider_of_credential
+from .providers.base import Login
 
 
 async def async_get_auth_implementation(
@@ -20,7 +21,9 @@ async def async_get_auth_implementation(
 async def async_get_description_placeholders(hass: HomeAssistant) -> dict[str, str]:
     """Placeholders for the credentials dialog: the providers and where to create their apps."""
     return {
-        "providers": ", ".join(provider.name for provider in PROVIDERS.values()),
+        "providers": ", ".join(
+            provider.name for provider in PROVIDERS.values() if provider.login is Login.OAUTH2
+        ),
         "dashboard_url": PROVIDERS["smartcar"].dashboard_url,
         "volvo_url": PROVIDERS["volvo"].dashboard_url,
         "redirect_url": "https://my.home-assistant.io/redirect/oauth",

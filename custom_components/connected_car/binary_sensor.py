@@ -14,7 +14,16 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.model import Charge, ChargingState, Engine, Feature, Security, TireWarnings, Warnings
+from .api.model import (
+    Charge,
+    ChargingState,
+    Command,
+    Engine,
+    Feature,
+    Security,
+    TireWarnings,
+    Warnings,
+)
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
 from .entity import (
     ConnectedCarEntity,
@@ -62,6 +71,15 @@ def _charge(c: VehicleCoordinator) -> Charge | None:
 
 
 BINARY_SENSORS: tuple[ConnectedCarBinarySensorDescription, ...] = (
+    # A car that takes no lock command shows its lock state here (on means unlocked).
+    ConnectedCarBinarySensorDescription(
+        key="lock",
+        translation_key="lock",
+        feature=Feature.SECURITY,
+        unless_command=Command.LOCK,
+        device_class=BinarySensorDeviceClass.LOCK,
+        value=_security(lambda s: None if s.locked is None else not s.locked),
+    ),
     ConnectedCarBinarySensorDescription(
         key="plugged_in",
         translation_key="plugged_in",

@@ -14,6 +14,9 @@ CONF_VEHICLES: Final = "vehicles"
 CONF_MONTHLY_BUDGET: Final = "monthly_budget"
 CONF_DAILY_REQUESTS: Final = "daily_requests"
 CONF_API_KEY: Final = "api_key"
+CONF_ENVIRONMENT: Final = "environment"
+CONF_CARS: Final = "cars"  # the cars asked data access for (High Mobility's fleet clearance)
+CONF_POLL_MINUTES: Final = "poll_minutes"
 
 # Points every provider at another origin (the local simulator) instead of its cloud.
 SIMULATOR_URL_ENV: Final = "CONNECTED_CAR_SIMULATOR_URL"

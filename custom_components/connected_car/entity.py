@@ -13,7 +13,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.model import Command, Feature, Reading
+from .api.model import Command, Feature, Reading, Vehicle
 from .const import DOMAIN
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
 from .fleet import new_car_signal
@@ -45,15 +45,8 @@ class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
         """Attach the entity to its car's device."""
         super().__init__(coordinator)
         self.entity_description = description
-        vehicle = coordinator.vehicle
         self._attr_unique_id = f"{coordinator.vehicle_key}:{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, coordinator.vehicle_key)},
-            manufacturer=vehicle.make,
-            model=f"{vehicle.model} ({vehicle.year})",
-            name=f"{vehicle.make} {vehicle.model}",
-            serial_number=vehicle.vin,
-        )
+        self._attr_device_info = car_device_info(coordinator.vehicle_key, coordinator.vehicle)
 
     async def async_added_to_hass(self) -> None:
         """Have the car polled for this entity's feature while the entity exists."""
@@ -80,6 +73,17 @@ class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
         await self.coordinator.async_command(
             command, feature=self.entity_description.feature, expected=expected, **params
         )
+
+
+def car_device_info(vehicle_key: str, vehicle: Vehicle) -> DeviceInfo:
+    """The device of a car (a provider that names no model or year: its make)."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, vehicle_key)},
+        manufacturer=vehicle.make,
+        model=f"{vehicle.model} ({vehicle.year})" if vehicle.year else vehicle.model or None,
+        name=f"{vehicle.make} {vehicle.model}".strip(),
+        serial_number=vehicle.vin,
+    )
 
 
 def supports(coordinator: VehicleCoordinator, description: ConnectedCarEntityDescription) -> bool:

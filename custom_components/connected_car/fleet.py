@@ -37,6 +37,7 @@ from .snapshots import SnapshotStore, StoredCar, car_to_json
 from .vehicles import VehicleRecord, async_discover, async_identify, is_discovered
 
 if TYPE_CHECKING:
+    from .clearance import ClearanceWatch
     from .coordinator import ConnectedCarConfigEntry
     from .providers.base import Provider
 
@@ -88,12 +89,18 @@ class Fleet:
         provider: Provider,
         client: VehicleClient,
         renew_token: Callable[[], Awaitable[None]],
+        clearances: ClearanceWatch | None = None,
     ) -> None:
-        """Watch the cars of entry's account, through client."""
+        """Watch the cars of entry's account, through client.
+
+        With clearances, the account's cars are the ones asked data access for, and a car is
+        learned once its data access is approved.
+        """
         self.hass = hass
         self.entry = entry
         self.provider = provider
         self.client = client
+        self.clearances = clearances
         self.coordinators: dict[str, VehicleCoordinator] = {}
         # Cars listed but not learned yet, and cars missing from the list since (first) when.
         self.retries: dict[str, _Retry] = {}
@@ -220,12 +227,21 @@ class Fleet:
     async def _async_list(self) -> list[str]:
         """The account's cars; a refused token is renewed once first, as for every request."""
         try:
-            return await self.client.async_get_vehicle_ids()
+            return await self._async_read_list()
         except ProviderError as err:
             if err.kind is not ErrorKind.AUTHENTICATION:
                 raise
             await self._renew_token()
-            return await self.client.async_get_vehicle_ids()
+            return await self._async_read_list()
+
+    async def _async_read_list(self) -> list[str]:
+        if self.clearances is not None:
+            return await self.clearances.async_refresh()
+        return await self.client.async_get_vehicle_ids()
+
+    def _may_learn(self, vehicle_id: str) -> bool:
+        """Whether a car shares data yet (always, but for cars that need clearing first)."""
+        return self.clearances is None or self.clearances.is_approved(vehicle_id)
 
     def _knows_a_car(self) -> bool:
         return any(map(is_discovered, self.records.values()))
@@ -245,6 +261,10 @@ class Fleet:
                 if err.kind is ErrorKind.AUTHENTICATION or not self._knows_a_car():
                     raise
                 LOGGER.info("%s did not list the cars; using the ones known", self.provider.name)
+            finally:
+                if self.clearances is not None:
+                    # One read of the fleet at a time, sooner while a car waits for clearance.
+                    self._next_account_check = now + self.clearances.interval(now)
         if listed is not None:
             self._note_missing(listed, now)
         served_elsewhere = cars_served_elsewhere(self.hass, self.entry.entry_id, self.provider.key)
@@ -258,6 +278,7 @@ class Fleet:
             for vehicle_id in dict.fromkeys([*self.records, *self.retries, *(listed or [])])
             if vehicle_id not in served_elsewhere
             and vehicle_id not in self.coordinators
+            and self._may_learn(vehicle_id)
             and (vehicle_id not in self.retries or self.retries[vehicle_id].next_try <= now)
         ]
         learned = await asyncio.gather(*(self._async_learn(vid) for vid in to_learn))
@@ -271,7 +292,7 @@ class Fleet:
         for error in errors:
             if isinstance(error, ProviderError) and error.kind is ErrorKind.AUTHENTICATION:
                 raise error
-        if errors and not self.coordinators:
+        if errors and not self.coordinators and self.clearances is None:
             raise errors[0]
         return added
 

@@ -143,3 +143,34 @@ class DailyAppQuota:
     def quota_renews(self, now: datetime) -> datetime:
         """The daily quota renews at midnight UTC."""
         return next_day(now)
+
+
+@dataclass(frozen=True)
+class FixedInterval:
+    """One request reads every feature of a car, at an interval the user sets (High Mobility).
+
+    The provider bills per car and not per read, and limits requests per minute: polling a few
+    cars every few minutes stays far below that.
+    """
+
+    every: timedelta
+    # A rate limit without Retry-After ends within this (the limit counts per minute).
+    window: timedelta = timedelta(minutes=1)
+
+    def interval(self, features: Sequence[Feature], busy: bool) -> timedelta:
+        """The interval the options set, never below the shortest one."""
+        return max(MIN_UPDATE_INTERVAL, self.every)
+
+    def due(
+        self,
+        features: Sequence[Feature],
+        last_read: Mapping[Feature, datetime],
+        now: datetime,
+        busy: bool,
+    ) -> list[Feature]:
+        """Every feature, every poll: one request reads them all."""
+        return list(features)
+
+    def quota_renews(self, now: datetime) -> datetime:
+        """The request window of a minute renews a minute from now."""
+        return now + self.window

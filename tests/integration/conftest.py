@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.connected_car.const import DOMAIN, SIMULATOR_URL_ENV
 
+from .high_mobility import APPROVAL_DELAY, BMW, add_to_fleet, advance, connect_hm
 from .simulator_control import SimulatorControl, connect
 
 CLIENT_ID = "sim-client-id"
@@ -80,9 +81,15 @@ def setup_integration(
     """Add Connected Car through the real config flow and Connect; return the loaded entry."""
 
     async def setup(provider: str = "smartcar", **connect_options: Any) -> MockConfigEntry:
-        result = await connect(
-            hass, await hass_client_no_auth(), sim, provider=provider, **connect_options
-        )
+        if provider == "high_mobility":
+            # A car the fleet operator cleared earlier, picked from the fleet.
+            await add_to_fleet(sim, (BMW, "bmw"))
+            await advance(sim, APPROVAL_DELAY)
+            result = await connect_hm(hass, fleet_cars=[BMW])
+        else:
+            result = await connect(
+                hass, await hass_client_no_auth(), sim, provider=provider, **connect_options
+            )
         assert result["type"] == "create_entry", result
         await hass.async_block_till_done()
         entry = result["result"]
@@ -92,7 +99,7 @@ def setup_integration(
     return setup
 
 
-@pytest.fixture(params=["smartcar", "volvo"])
+@pytest.fixture(params=["smartcar", "volvo", "high_mobility"])
 def provider(request: pytest.FixtureRequest) -> str:
     """Each provider in turn, for behaviour every provider shares."""
     return str(request.param)
