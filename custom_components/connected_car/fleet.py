@@ -345,7 +345,9 @@ class Fleet:
             )
         )
         if self._started:
-            LOGGER.info("%s has a new car: %s", self.entry.title, coordinator.vehicle.model)
+            vehicle = coordinator.vehicle
+            name = f"{vehicle.make} {vehicle.model}".strip()
+            LOGGER.info("%s has a new car: %s", self.entry.title, name)
             async_dispatcher_send(self.hass, new_car_signal(self.entry.entry_id), coordinator)
 
     def _note_missing(self, listed: Iterable[str], now: datetime) -> None:
