@@ -100,6 +100,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         # Feature -> when the provider said the car cannot give it, since it last could.
         self.unsupported_answers: dict[Feature, list[datetime]] = {}
         self._read_everything = False
+        # The car shares no data now (its data access ended or is not granted yet): nothing is read.
+        self.paused = False
         super().__init__(
             hass,
             LOGGER,
@@ -176,7 +178,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return data
 
     async def _async_poll(self) -> Snapshot:
-        if self._is_quiet():
+        if self._is_quiet() or self.paused:
             return self.data or Snapshot()
         now = dt_util.utcnow()
         features = self.polled_features

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 # How often the account's list of cars is read, to find cars added or removed.
 ACCOUNT_CHECK_INTERVAL = timedelta(hours=6)
 LEARN_RETRY_FIRST = timedelta(minutes=1)
+# A car that must be cleared and fails to answer (its consent may have ended): the fleet is read
+# again this soon, not sooner.
+CLEARANCE_RECHECK = timedelta(minutes=5)
 # A car missing from the account's list goes after this many lists without it, this far apart.
 GONE_PROOF_LISTS = 3
 GONE_PROOF_SPAN = timedelta(hours=12)
@@ -289,6 +292,10 @@ class Fleet:
             if record is not None and is_discovered(record):
                 self._add(vehicle_id)
                 added[vehicle_id] = snapshot
+        for vehicle_id, coordinator in self.coordinators.items():
+            coordinator.paused = not self._may_learn(vehicle_id)
+            if coordinator.paused:  # the clearance's own repair says why no data comes
+                coordinator.issues.async_sync([])
         for error in errors:
             if isinstance(error, ProviderError) and error.kind is ErrorKind.AUTHENTICATION:
                 raise error
@@ -340,15 +347,25 @@ class Fleet:
         )
         self.coordinators[vehicle_id] = coordinator
         self.entry.async_on_unload(
-            coordinator.async_add_listener(
-                lambda: self._last_values.async_save_later(self._last_values_json)
-            )
+            coordinator.async_add_listener(lambda: self._on_car_update(coordinator))
         )
         if self._started:
             vehicle = coordinator.vehicle
             name = f"{vehicle.make} {vehicle.model}".strip()
             LOGGER.info("%s has a new car: %s", self.entry.title, name)
             async_dispatcher_send(self.hass, new_car_signal(self.entry.entry_id), coordinator)
+
+    @callback
+    def _on_car_update(self, coordinator: VehicleCoordinator) -> None:
+        """Keep the car's values; a car that must be cleared and fails: read its clearance soon."""
+        self._last_values.async_save_later(self._last_values_json)
+        if self.clearances is None or coordinator.last_update_success:
+            return
+        soon = dt_util.utcnow() + CLEARANCE_RECHECK
+        if soon < self._next_account_check:
+            self._next_account_check = soon
+            if self._started:
+                self._schedule()
 
     def _note_missing(self, listed: Iterable[str], now: datetime) -> None:
         """Count lists without a known car; remove it once it is proven gone."""

@@ -41,6 +41,7 @@ FIXES: dict[str, Fix] = {
     OTHER_ACCOUNT_ISSUE: Fix.RECHECK,
     "billing": Fix.RECHECK,
     "consent_removed": Fix.RECHECK,
+    "no_consent": Fix.RECHECK,
     "privacy_mode": Fix.RECHECK,
     "no_fleet": Fix.RECHECK,
     "clearance_customer_name": Fix.CUSTOMER_NAME,

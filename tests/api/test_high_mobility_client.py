@@ -216,7 +216,8 @@ def test_the_error_table() -> None:
     assert error_kind(400, "invalid_client") is ErrorKind.AUTHENTICATION
     assert error_kind(401, None) is ErrorKind.TRANSIENT
     assert error_kind(401, "consent_removed") is ErrorKind.ACCOUNT_ACTION
-    assert error_kind(403, "no_consent") is ErrorKind.PERMISSION
+    assert error_kind(403, "no_consent") is ErrorKind.ACCOUNT_ACTION
+    assert error_kind(403, None) is ErrorKind.PERMISSION
     assert error_kind(418, None) is ErrorKind.TRANSIENT
     assert error_kind(None, "a_reason_from_the_future") is ErrorKind.TRANSIENT
     # A car's consent or privacy never asks the user to log in again.
@@ -780,7 +781,7 @@ async def test_a_failed_property_fails_only_its_feature(
     assert Feature.LOCATION not in snapshot.recorded_at
 
 
-async def test_a_car_without_consent_is_a_permission_error(
+async def test_a_car_without_consent_is_an_account_problem(
     sim: Sim, client: HighMobilityClient
 ) -> None:
     await client.async_add_vehicles([CARS[0]])
@@ -788,7 +789,7 @@ async def test_a_car_without_consent_is_a_permission_error(
         await client.async_read(BMW, FEATURES)
     details = _details(raised)
     assert (details.kind, details.code, details.status, details.description) == (
-        ErrorKind.PERMISSION,
+        ErrorKind.ACCOUNT_ACTION,
         "no_consent",
         403,
         "No active consent for this vehicle",
@@ -821,7 +822,7 @@ async def test_a_car_without_data_yet(sim: Sim, client: HighMobilityClient) -> N
     ("error_type", "code", "kind", "our_code"),
     [
         ("NOT_AUTHORIZED", "CONSENT_REMOVED", ErrorKind.ACCOUNT_ACTION, "consent_removed"),
-        ("FORBIDDEN", "NO_CONSENT", ErrorKind.PERMISSION, "no_consent"),
+        ("FORBIDDEN", "NO_CONSENT", ErrorKind.ACCOUNT_ACTION, "no_consent"),
         ("FORBIDDEN", "PRIVACY_MODE", ErrorKind.ACCOUNT_ACTION, "privacy_mode"),
         ("REQUEST_TIMEOUT", None, ErrorKind.UNREACHABLE, None),
         ("PENDING", None, ErrorKind.TRANSIENT, "no_data_yet"),

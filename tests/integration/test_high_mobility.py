@@ -505,18 +505,35 @@ async def test_a_car_revoked_elsewhere_is_followed_until_it_ends(
     sim: SimulatorControl,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """Revoked in the console: revoking is read again within minutes, then revoked is a repair."""
+    """Revoked in the console: the next poll is refused (no consent), which has the fleet read
+    within 5 minutes; revoking is followed every 5 minutes, then revoked is a repair. Its data is
+    no longer read."""
     await _approved(hass, sim, (BMW, "bmw"))
     entry = await _entry(hass, fleet_cars=[BMW])
+    coordinator = entry.runtime_data.coordinators[BMW]
+    odometer = state_of(hass, "sensor.bmw_odometer")
     await remove_from_fleet(sim, BMW)
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await _step(hass, freezer, timedelta(minutes=20))
     assert state_of(hass, "sensor.bmw_data_access") == "revoking"
+    assert coordinator.paused
 
     await advance(sim, 60)
     await _step(hass, freezer, timedelta(minutes=5))
     assert state_of(hass, "sensor.bmw_data_access") == "revoked"
     assert _issue(issue_registry, BMW, "clearance_revoked") is not None
+
+    await sim.reset_stats()
+    await coordinator.async_refresh_everything()
+    assert (await sim.stats(PROVIDER))["vehicles"][BMW]["requests"] == 0
+    assert state_of(hass, "sensor.bmw_odometer") == odometer
+    assert not issue_registry.async_get_issue(DOMAIN, f"high_mobility_{BMW}_missing_permission")
+    assert not issue_registry.async_get_issue(DOMAIN, f"high_mobility_{BMW}_no_consent")
+
+    # After a restart the car is not polled at all until its data access is approved again.
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert BMW not in entry.runtime_data.coordinators
+    assert state_of(hass, "sensor.bmw_data_access") == "revoked"
 
 
 async def test_the_missing_operator_name_is_fixed_in_the_repair(
@@ -734,6 +751,7 @@ async def test_a_failed_property_affects_only_its_entities(
     ("error_type", "code", "issue"),
     [
         ("NOT_AUTHORIZED", "CONSENT_REMOVED", "consent_removed"),
+        ("FORBIDDEN", "NO_CONSENT", "no_consent"),
         ("FORBIDDEN", "PRIVACY_MODE", "privacy_mode"),
         ("FORBIDDEN", "NO_FLEET", "no_fleet"),
     ],

@@ -205,7 +205,10 @@ ERROR_KINDS: dict[tuple[int | None, str | None], ErrorKind] = {
     # A token refused although just renewed: not the user's credentials, so never reauth.
     (401, None): ErrorKind.TRANSIENT,
     (401, CONSENT_REMOVED): ErrorKind.ACCOUNT_ACTION,  # the owner ended the consent at the maker
-    (403, None): ErrorKind.PERMISSION,  # no active consent: the car's clearance is not approved
+    (403, None): ErrorKind.PERMISSION,
+    # No active consent: the car's clearance is not approved (any more). Its data access is the
+    # fleet operator's to restore, not a permission of a login.
+    (403, NO_CONSENT): ErrorKind.ACCOUNT_ACTION,
     (403, PRIVACY_MODE): ErrorKind.ACCOUNT_ACTION,  # the owner must turn privacy mode off
     (403, NO_FLEET): ErrorKind.ACCOUNT_ACTION,  # High Mobility must set the application up
     (404, None): ErrorKind.UNSUPPORTED,  # the VIN is not in the fleet

@@ -30,6 +30,7 @@ MAX_POLL_MINUTES = 24 * 60
 # Account error code (High Mobility's words, as the client names them) -> repair issue key.
 ACCOUNT_ISSUES: dict[str, str] = {
     "consent_removed": "consent_removed",
+    "no_consent": "no_consent",
     "privacy_mode": "privacy_mode",
     "privacy_mode_active": "privacy_mode",
     "no_fleet": "no_fleet",
