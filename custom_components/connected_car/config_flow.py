@@ -475,13 +475,14 @@ def _cars_schema(
         for key, name in sorted(BRAND_NAMES.items(), key=lambda item: item[1].casefold())
     ]
     return {
-        vol.Optional(CONF_FLEET_CARS, default=[]): SelectSelector(
-            SelectSelectorConfig(options=pickable, multiple=True)
-        ),
+        # A form shown again (an error) keeps what was chosen.
+        vol.Optional(
+            CONF_FLEET_CARS, default=list(user_input.get(CONF_FLEET_CARS, []))
+        ): SelectSelector(SelectSelectorConfig(options=pickable, multiple=True)),
         vol.Optional(CONF_VIN, default=user_input.get(CONF_VIN, "")): str,
-        vol.Optional(CONF_BRAND): SelectSelector(
-            SelectSelectorConfig(options=brands, mode=SelectSelectorMode.DROPDOWN)
-        ),
+        vol.Optional(
+            CONF_BRAND, description={"suggested_value": user_input.get(CONF_BRAND)}
+        ): SelectSelector(SelectSelectorConfig(options=brands, mode=SelectSelectorMode.DROPDOWN)),
         vol.Optional(CONF_CUSTOMER_NAME, default=user_input.get(CONF_CUSTOMER_NAME, "")): str,
     }
 

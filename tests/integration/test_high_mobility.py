@@ -222,6 +222,10 @@ async def test_the_cars_form_checks_before_any_request(
     assert result["errors"] == errors
     assert await _requests(sim) == before
     assert not hass.config_entries.async_entries(DOMAIN)
+    shown = {str(key): key for key in result["data_schema"].schema}
+    assert shown["vin"].default() == answer.get("vin", "")
+    if "brand" in answer:
+        assert shown["brand"].description == {"suggested_value": answer["brand"]}
 
 
 async def test_a_vw_group_car_sends_the_operator_name_as_its_tag(
