@@ -3,7 +3,7 @@ TOOL := scripts/toolchain.sh
 RUN := $(TOOL) run
 CODE := custom_components simulator tests bench scripts demo
 
-.PHONY: setup test lint hassfest format typecheck pytest simulator bench translations demo e2e
+.PHONY: setup test lint hassfest format typecheck pytest fuzz simulator bench translations demo e2e
 
 setup:
 	@$(TOOL) setup
@@ -29,6 +29,11 @@ pytest: setup
 	@$(RUN) python scripts/coverage_gate.py
 
 test: lint hassfest typecheck pytest
+
+# The provider clients against many more generated answers than `make test` tries (tests/fuzz);
+# failures found are kept in tests/fuzz/corpus/ for every later run: commit them.
+fuzz: setup
+	@$(RUN) env HYPOTHESIS_PROFILE=long python -m pytest tests/fuzz -q -p no:cacheprovider --no-cov -o addopts=""
 
 translations: setup
 	@$(RUN) python scripts/translations.py

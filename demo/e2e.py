@@ -4,7 +4,10 @@ Runs on the host's Python with Playwright driving Debian's chromium. It logs in,
 device page (screenshot in .demo/), checks that the lock, battery and location show, unlocks the car
 through the REST API and locks it again by asking Assist, checking the simulated car each time.
 Then the Volvo: unlock and lock it with the lock's own dialog in the browser, use up Volvo's daily
-quota through the simulator's control API, press Refresh, and find the quota repair under Repairs.
+quota through the simulator's control API, press Refresh (it must say so), and find the quota repair
+under Repairs.
+Last, Assist is asked about the cars (/api/conversation/process) and its answers checked: each
+question reaches the entity asked about, none the lock, and a command the car refuses fails.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import shutil
 import sys
 import time
 from typing import Any
+from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 from playwright.sync_api import Page, expect, sync_playwright
@@ -24,9 +28,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from .settings import HA_URL, PASSWORD, SCREENSHOT, SIMULATOR_URL, STATE, TOKEN_FILE, USERNAME
 
 CAR = "Toyota RAV4 Prime"
-LOCK = "lock.toyota_rav4_prime"
 VOLVO = "Volvo EX30"
-VOLVO_LOCK = "lock.volvo_ex30"
 VOLVO_SCREENSHOT = STATE / "volvo.png"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -39,15 +41,52 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def call(url: str, payload: Any = None, token: str | None = None) -> Any:
-    """GET, or POST payload as JSON, and return the decoded answer."""
+def call(url: str, payload: Any = None, token: str | None = None, method: str | None = None) -> Any:
+    """GET, or POST (or method) payload as JSON, and return the decoded answer."""
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = None if payload is None else json.dumps(payload).encode()
-    with urlopen(Request(url, data=data, headers=headers), timeout=30) as response:  # noqa: S310
+    request = Request(url, data=data, headers=headers, method=method)  # noqa: S310
+    with urlopen(request, timeout=30) as response:  # noqa: S310
         body = response.read().decode()
     return json.loads(body) if body.startswith(("{", "[")) else body
+
+
+def entity_of(token: str, domain: str, object_id: str) -> str:
+    """The entity id of one of the cars' entities, as named now or before (older demos keep those).
+
+    object_id is a regular expression: `toyota_rav4_prime(_door_lock)?` finds the lock of either.
+    """
+    pattern = f"^{domain}\\\\.{object_id}$"
+    template = (
+        f"{{{{ integration_entities('connected_car') | select('match', '{pattern}') | first }}}}"
+    )
+    return str(call(f"{HA_URL}/api/template", {"template": template}, token)).strip()
+
+
+def patch_car(model: str, **state: Any) -> None:
+    """Change the simulator's car of model."""
+    cars = call(f"{SIMULATOR_URL}/_simulator/vehicles")
+    car_id = next(c["id"] for c in cars if c["model"] == model)
+    call(f"{SIMULATOR_URL}/_simulator/vehicles/{car_id}", state, method="PATCH")
+
+
+def ask(token: str, sentence: str) -> dict[str, Any]:
+    """Assist's answer to sentence."""
+    answer = call(f"{HA_URL}/api/conversation/process", {"text": sentence, "language": "en"}, token)
+    response: dict[str, Any] = answer["response"]
+    return response
+
+
+def said(response: dict[str, Any]) -> str:
+    """What Assist says in response."""
+    return str(response["speech"]["plain"]["speech"]).strip()
+
+
+def targets(response: dict[str, Any]) -> list[str]:
+    """The entities response read or acted on."""
+    return [target["id"] for target in response["data"].get("success", [])]
 
 
 def simulated_car_locked(model: str = "RAV4 Prime") -> bool:
@@ -71,6 +110,59 @@ def wait_for(condition: Callable[[], bool], seconds: float = 15) -> bool:
     return False
 
 
+def check_assist(token: str) -> list[tuple[str, bool]]:
+    """Ask Assist about the cars: each question must reach its own entity, none the lock."""
+    results: list[tuple[str, bool]] = []
+
+    def expect(
+        sentence: str, speech: str, entity_id: str | None, car_ok: Callable[[], bool] | None = None
+    ) -> None:
+        response = ask(token, sentence)
+        right = said(response) == speech and targets(response) == ([entity_id] if entity_id else [])
+        if not right:
+            print(f"Assist, {sentence!r}: {said(response)!r} {targets(response)}", file=sys.stderr)  # noqa: T201
+        results.append(
+            (f"Assist: {sentence!r} -> {speech!r}", right and (car_ok is None or car_ok()))
+        )
+
+    battery = entity_of(token, "sensor", "toyota_rav4_prime_battery(_level)?")
+    expect(f"what is the {CAR} battery level", f"{CAR.capitalize()} battery level is 35 %", battery)
+    expect(
+        "what is the battery level of the Tesla Model 3",
+        "Sorry, I am not aware of any device called battery level of the Tesla Model 3",
+        None,
+    )
+    expect(
+        "where is the Volkswagen ID.4",
+        "Sorry, I am not aware of any device called Volkswagen ID.4",
+        None,
+    )
+    expect(
+        "is the Tesla Model 3 door lock locked",
+        "Yes",
+        entity_of(token, "lock", "tesla_model_3(_door_lock)?"),
+    )
+    # Once the lock carried the bare car name, and "turn off" unlocked it.
+    expect(
+        f"turn off the {CAR}",
+        f"Sorry, I am not aware of any device called {CAR}",
+        None,
+        simulated_car_locked,
+    )
+    # A refusal: Home Assistant's intent handler answers every failed action with its generic error.
+    patch_car("F-150", moving=True)
+    try:
+        expect(
+            "lock the Ford F-150 door lock",
+            "An unexpected error occurred",
+            None,
+            lambda: not simulated_car_locked("F-150"),
+        )
+    finally:
+        patch_car("F-150", moving=False)
+    return results
+
+
 def log_in(page: Page) -> None:
     """Log in as the demo's owner."""
     page.goto(HA_URL)
@@ -89,7 +181,7 @@ def check_device_page(page: Page, device_id: str) -> None:
     """Open the car's device page, screenshot it, and see lock, battery and location."""
     page.goto(f"{HA_URL}/config/devices/device/{device_id}")
     expect(page.get_by_text(CAR).first).to_be_visible(timeout=60_000)
-    for label in ("Battery", "Location"):
+    for label in ("Battery level", "Location"):
         expect(page.get_by_text(label, exact=True).first).to_be_visible(timeout=30_000)
     expect(page.get_by_text(re.compile(r"35\s?%")).first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Unlock", exact=True).first).to_be_visible(timeout=30_000)  # the lock
@@ -106,24 +198,36 @@ def toggle_volvo_lock(page: Page, device_id: str, action: str) -> None:
     page.screenshot(path=str(VOLVO_SCREENSHOT), full_page=True)
 
 
-def check_quota_repair(page: Page, token: str) -> None:
-    """Use up Volvo's quota, refresh the car, and find the repair that says polling pauses."""
+def press_refresh(token: str, entity_id: str) -> str:
+    """Press a Refresh button through the REST API: what it says when it cannot refresh, else ""."""
+    try:
+        call(f"{HA_URL}/api/services/button/press", {"entity_id": entity_id}, token)
+    except HTTPError as err:
+        return str(json.loads(err.read().decode())["message"])
+    return ""
+
+
+def check_quota_repair(page: Page, token: str) -> bool:
+    """Use up Volvo's quota and press Refresh: whether it says so; then find the repair."""
     call(f"{SIMULATOR_URL}/_simulator/volvo/quota", {"used": 10_000})
-    call(f"{HA_URL}/api/services/button/press", {"entity_id": "button.volvo_ex30_refresh"}, token)
+    answer = press_refresh(token, "button.volvo_ex30_refresh")
     page.goto(f"{HA_URL}/config/repairs")
     expect(page.get_by_text(f"{VOLVO}: Volvo Cars API calls used up").first).to_be_visible(
         timeout=30_000
     )
+    return answer.startswith("This car's Volvo Cars API calls for this period are used up.")
 
 
 def main() -> int:
     """Run the checks; print each and a closing count."""
     token = TOKEN_FILE.read_text().strip()
+    lock = entity_of(token, "lock", "toyota_rav4_prime(_door_lock)?")
     device_id = call(
-        f"{HA_URL}/api/template", {"template": f"{{{{ device_id('{LOCK}') }}}}"}, token
+        f"{HA_URL}/api/template", {"template": f"{{{{ device_id('{lock}') }}}}"}, token
     ).strip()
+    volvo_lock = entity_of(token, "lock", "volvo_ex30(_door_lock)?")
     volvo_device_id = call(
-        f"{HA_URL}/api/template", {"template": f"{{{{ device_id('{VOLVO_LOCK}') }}}}"}, token
+        f"{HA_URL}/api/template", {"template": f"{{{{ device_id('{volvo_lock}') }}}}"}, token
     ).strip()
     results: list[tuple[str, bool]] = []
 
@@ -150,24 +254,22 @@ def main() -> int:
                 ok = False
             results.append((name, ok))
         try:
-            check_quota_repair(page, token)
+            explained = check_quota_repair(page, token)
             results.append(("a used-up Volvo quota shows its repair", True))
+            results.append(("Refresh says the Volvo quota is used up", explained))
         except AssertionError as err:
             print(err, file=sys.stderr)  # noqa: T201
             results.append(("a used-up Volvo quota shows its repair", False))
         finally:
             browser.close()
 
-    call(f"{HA_URL}/api/services/lock/unlock", {"entity_id": LOCK}, token)
+    call(f"{HA_URL}/api/services/lock/unlock", {"entity_id": lock}, token)
     results.append(("REST unlock reaches the car", wait_for(lambda: not simulated_car_locked())))
 
-    answer = call(
-        f"{HA_URL}/api/conversation/process",
-        {"text": f"lock the {CAR}", "language": "en"},
-        token,
-    )
-    done = answer["response"]["response_type"] == "action_done"
-    results.append(("Assist locks the car by its name", done and wait_for(simulated_car_locked)))
+    answer = ask(token, f"lock the {CAR} door lock")
+    done = answer["response_type"] == "action_done" and targets(answer) == [lock]
+    results.append(("Assist locks the car's door lock", done and wait_for(simulated_car_locked)))
+    results.extend(check_assist(token))
 
     for name, ok in results:
         print(f"{'PASS' if ok else 'FAIL'}: {name}")  # noqa: T201

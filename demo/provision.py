@@ -165,8 +165,9 @@ async def ensure_entries(api: HomeAssistantApi) -> None:
     """One entry per provider, each added like in the UI, unless it is there."""
     entries = await api.rest("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
     titles = {entry["title"] for entry in entries}
-    for provider, title in (("smartcar", "Smartcar"), ("volvo", "Volvo Cars")):
-        if title not in titles:
+    for provider, name in (("smartcar", "Smartcar"), ("volvo", "Volvo Cars")):
+        # An entry is named after its provider and cars: "Smartcar: Ford F-150, ...".
+        if not any(title == name or title.startswith(f"{name}:") for title in titles):
             await _add_entry(api, provider)
     await ensure_high_mobility_fleet(api.session, first_time="High Mobility" not in titles)
     if "High Mobility" not in titles:

@@ -1,5 +1,7 @@
 """Control API under `/_simulator`: inspect and steer the simulation."""
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import fields
 import json
@@ -9,7 +11,13 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from simulator.clock import isoformat
-from simulator.faults import MALFORMED, TIMEOUT, Fault
+from simulator.faults import (
+    EMPTY_VEHICLE_LIST,
+    FAULT_TYPES,
+    RAW,
+    VEHICLE_LIST,
+    Fault,
+)
 from simulator.high_mobility import control as high_mobility_control
 from simulator.high_mobility.errors import CATALOGUE as HIGH_MOBILITY_CATALOGUE
 from simulator.smartcar.errors import CATALOGUE
@@ -94,7 +102,8 @@ async def patch_vehicle(request: web.Request) -> web.Response:
 
 
 async def add_error(request: web.Request) -> web.Response:
-    """`POST /errors`: inject a provider error, a hang (TIMEOUT) or broken JSON (MALFORMED)."""
+    """`POST /errors`: inject a provider error, a hang (TIMEOUT), broken JSON (MALFORMED), any
+    answer at all (RAW), a lost answer (LOST) or an empty vehicle list (EMPTY_VEHICLE_LIST)."""
     state = state_of(request)
     body = expect_object(await _json(request), "error", FAULT_KEYS)
     provider = expect_choice(body.get("provider"), "provider", PROVIDER_ERROR_CATALOGUES)
@@ -102,7 +111,7 @@ async def add_error(request: web.Request) -> web.Response:
     if not isinstance(fault_type, str) or not isinstance(code, str | None):
         raise BadRequestError("type must be a string and code a string or null")
     spec = PROVIDER_ERROR_CATALOGUES[provider].get((fault_type, code))
-    if spec is None and fault_type not in (TIMEOUT, MALFORMED):
+    if spec is None and fault_type not in FAULT_TYPES:
         raise BadRequestError(f"unknown {provider} error {fault_type}:{code}")
     vehicle_id, path = body.get("vehicle_id"), body.get("path")
     if vehicle_id is not None and vehicle_id not in state.vehicles:
@@ -113,19 +122,49 @@ async def add_error(request: web.Request) -> web.Response:
         raise BadRequestError(f"vehicle_id is not a {provider} car")
     if path is not None and not (isinstance(path, str) and path.startswith("/")):
         raise BadRequestError("path must start with /")
+    if fault_type == EMPTY_VEHICLE_LIST:
+        if path not in (None, VEHICLE_LIST) or vehicle_id is not None:
+            raise BadRequestError(f"{EMPTY_VEHICLE_LIST} takes no vehicle_id and no other path")
+        path = VEHICLE_LIST
+    status = _optional_int(body, "status", 100, 599) or (spec.status if spec else 200)
+    if fault_type == RAW and status < 200:
+        raise BadRequestError(f"a {RAW} answer is final: status from 200 to 599")
     fault = Fault(
         provider=provider,
         type=fault_type,
         code=code,
-        status=_optional_int(body, "status", 100, 599) or (spec.status if spec else 200),
+        status=status,
         vehicle_id=vehicle_id,
         path=path,
         times=_optional_int(body, "times", 1, 1_000_000),
         retry_after=_optional_int(body, "retry_after", 0, MAX_RETRY_AFTER),
         delay=None if body.get("delay") is None else expect_number(body["delay"], "delay", 0, 3600),
+        **_raw_answer(body, fault_type),
     )
     state.faults.add(fault)
     return web.json_response(fault.to_json(), status=201)
+
+
+def _raw_answer(body: dict[str, Any], fault_type: str) -> dict[str, str | None]:
+    """A RAW fault's content type and body (text or base64, not both); other faults take none."""
+    raw = {key: body.get(key) for key in ("content_type", "body", "body_base64")}
+    if fault_type != RAW:
+        if any(value is not None for value in raw.values()):
+            raise BadRequestError(f"content_type, body and body_base64 are for {RAW} faults")
+        return raw
+    if not all(isinstance(value, str | None) for value in raw.values()):
+        raise BadRequestError("content_type, body and body_base64 must be strings")
+    content_type, text, encoded = raw["content_type"], raw["body"], raw["body_base64"]
+    if content_type is not None and any(char in content_type for char in "\r\n"):
+        raise BadRequestError("content_type must be one line")
+    if text is not None and encoded is not None:
+        raise BadRequestError("give body or body_base64, not both")
+    if encoded is not None:
+        try:
+            base64.b64decode(encoded, validate=True)
+        except binascii.Error as error:
+            raise BadRequestError("body_base64 must be base64") from error
+    return raw
 
 
 def _optional_int(body: dict[str, Any], key: str, low: int, high: int) -> int | None:

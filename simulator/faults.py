@@ -1,29 +1,27 @@
-"""Faults injected through the control API: provider errors, hangs and broken replies."""
+"""Faults injected through the control API: provider errors, hangs and broken or lost replies."""
 
 import asyncio
+import base64
 import contextlib
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-TIMEOUT = "TIMEOUT"
-MALFORMED = "MALFORMED"
+TIMEOUT = "TIMEOUT"  # hang `delay` seconds, or until the faults are cleared
+MALFORMED = "MALFORMED"  # answer 200 with truncated JSON
+RAW = "RAW"  # answer exactly `status`, `content_type` and `body` (or `body_base64`)
+LOST = "LOST"  # do the request, then drop the connection without an answer
+EMPTY_VEHICLE_LIST = "EMPTY_VEHICLE_LIST"  # the vehicle list answers no cars
+FAULT_TYPES = (TIMEOUT, MALFORMED, RAW, LOST, EMPTY_VEHICLE_LIST)
 MALFORMED_BODY = '{"truncated": [1, 2'
+VEHICLE_LIST = "/vehicles"
 
-
-class MalformedReplyError(Exception):
-    """A MALFORMED fault hit: the reply must be broken JSON."""
-
-
-@web.middleware
-async def malformed_reply_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer 200 with truncated JSON when a MALFORMED fault hits."""
-    try:
-        return await handler(request)
-    except MalformedReplyError:
-        return web.Response(text=MALFORMED_BODY, content_type="application/json")
+# Set when a LOST fault hit the request this task serves (aiohttp runs each request in its own
+# task, with its own copy of the context).
+_lost: ContextVar[bool] = ContextVar("simulator_lost_reply", default=False)
 
 
 @dataclass
@@ -39,6 +37,9 @@ class Fault:
     times: int | None = None
     retry_after: int | None = None
     delay: float | None = None
+    content_type: str | None = None  # RAW: the Content-Type header, as given
+    body: str | None = None  # RAW: the body as text (UTF-8)
+    body_base64: str | None = None  # RAW: the body as base64, for bytes that are no UTF-8
 
     def matches(self, provider: str, vehicle_id: str | None, path: str) -> bool:
         """Tell whether a request to `path` of `vehicle_id` is affected."""
@@ -48,9 +49,49 @@ class Fault:
             and self.path in (None, path)
         )
 
+    def raw_body(self) -> bytes:
+        """The body a RAW fault answers."""
+        if self.body_base64 is not None:
+            return base64.b64decode(self.body_base64)
+        return (self.body or "").encode()
+
     def to_json(self) -> dict[str, Any]:
         """Return the fault as the control API shows it."""
         return asdict(self)
+
+
+class InjectedReplyError(Exception):
+    """A MALFORMED or RAW fault hit: the reply is the fault's, not the handler's."""
+
+    def __init__(self, fault: Fault) -> None:
+        """Keep the fault that says what to answer."""
+        super().__init__(fault.type)
+        self.fault = fault
+
+    def response(self) -> web.Response:
+        """Truncated JSON for MALFORMED; the fault's status, content type and body for RAW."""
+        fault = self.fault
+        if fault.type == MALFORMED:
+            return web.Response(text=MALFORMED_BODY, content_type="application/json")
+        response = web.Response(body=fault.raw_body(), status=fault.status)
+        if fault.content_type is not None:
+            response.headers["Content-Type"] = fault.content_type
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = str(fault.retry_after)
+        return response
+
+
+@web.middleware
+async def injected_reply_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer what a MALFORMED or RAW fault says; drop the connection after a LOST one."""
+    try:
+        response = await handler(request)
+    except InjectedReplyError as injected:
+        return injected.response()
+    if _lost.get() and request.transport is not None:
+        # The request was done; closing now leaves the answer unwritten (aiohttp drops it).
+        request.transport.close()
+    return response
 
 
 class FaultBook:
@@ -83,13 +124,23 @@ class FaultBook:
         return None
 
     async def trigger(self, provider: str, vehicle_id: str | None, path: str) -> Fault | None:
-        """Apply the matching fault: hang for TIMEOUT, raise for MALFORMED, else return it."""
+        """Apply the matching fault, or return it for the endpoint to apply.
+
+        TIMEOUT hangs, MALFORMED and RAW raise InjectedReplyError, LOST marks the request for
+        `injected_reply_middleware` to drop once done; a provider error or EMPTY_VEHICLE_LIST is
+        returned.
+        """
         fault = self._take(provider, vehicle_id, path)
-        if fault is None or fault.type not in (TIMEOUT, MALFORMED):
-            return fault
-        if fault.type == MALFORMED:
-            raise MalformedReplyError
-        released = self._released
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(released.wait(), fault.delay)
-        return None
+        if fault is None:
+            return None
+        if fault.type in (MALFORMED, RAW):
+            raise InjectedReplyError(fault)
+        if fault.type == LOST:
+            _lost.set(True)
+            return None
+        if fault.type == TIMEOUT:
+            released = self._released
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(released.wait(), fault.delay)
+            return None
+        return fault

@@ -20,6 +20,7 @@ from custom_components.connected_car.const import DOMAIN
 from custom_components.connected_car.device_tracker import LOCATION
 from custom_components.connected_car.image import PICTURE
 from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, Fix
+from custom_components.connected_car.lock import LOCK
 from custom_components.connected_car.number import CHARGE_LIMIT
 from custom_components.connected_car.providers.high_mobility import (
     ACCOUNT_ISSUES as HIGH_MOBILITY_ACCOUNT_ISSUES,
@@ -37,6 +38,7 @@ PLATFORMS = {
     "button": (REFRESH, *COMMAND_BUTTONS),
     "device_tracker": (LOCATION,),
     "image": (PICTURE,),
+    "lock": (LOCK,),
     "number": (CHARGE_LIMIT,),
     "switch": (CHARGING,),
 }
@@ -44,6 +46,8 @@ PLATFORMS = {
 ACCOUNT_LEVEL = {"CREDENTIALS_ISSUE": CREDENTIALS_ISSUE}
 # Entities without a description: sensor -> their translation keys.
 OWN_ENTITIES = {"sensor": {DATA_ACCESS}}
+# The reasons fix flows end with instead of "repaired".
+REPAIR_ABORTS = {"reauth_started"}
 ENTITY_KEYS = {d.translation_key for ds in PLATFORMS.values() for d in ds if d.translation_key}
 ENTITY_KEYS |= {key for keys in OWN_ENTITIES.values() for key in keys}
 # Fix flows that ask for something have their own errors and placeholders.
@@ -126,7 +130,7 @@ def test_issue_has_description_or_fix_flow() -> None:
             assert confirm["description"], key
             errors = set(issue["fix_flow"].get("error", {}))
             assert errors == FIX_ERRORS.get(FIXES[key], set()), key
-            assert set(issue["fix_flow"].get("abort", {})) <= FIX_ABORTS, key
+            assert set(issue["fix_flow"].get("abort", {})) <= FIX_ABORTS | REPAIR_ABORTS, key
 
 
 def _fields(text: str) -> set[str]:
@@ -254,10 +258,17 @@ def test_entity_keys_match() -> None:
 
 def test_config_flow_keys_match() -> None:
     """Abort reasons: Connect's errors, our own, and the ones Home Assistant's helpers use."""
-    ours = (_literals("reason") - FIX_ABORTS) | set(CONNECT_ERRORS)
+    ours = (_literals("reason") - FIX_ABORTS - REPAIR_ABORTS) | set(CONNECT_ERRORS)
     helpers = {"already_configured", "reauth_successful", "reconfigure_successful"}
     helpers |= {"missing_credentials"}
     assert ours | helpers == set(STRINGS["config"]["abort"])
+
+
+def test_repair_aborts_have_texts() -> None:
+    """A fix flow that hands over to reauthentication says so in its issue's words."""
+    for key, fix in FIXES.items():
+        if fix is Fix.REAUTH:
+            assert set(STRINGS["issues"][key]["fix_flow"]["abort"]) == REPAIR_ABORTS, key
 
 
 def test_services_match() -> None:

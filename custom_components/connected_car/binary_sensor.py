@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -18,6 +19,7 @@ from .api.model import (
     Charge,
     ChargingState,
     Command,
+    Diagnostics,
     Engine,
     Feature,
     Security,
@@ -42,6 +44,7 @@ class ConnectedCarBinarySensorDescription(
     """A binary sensor and how to read it from the car's data."""
 
     value: Callable[[VehicleCoordinator], bool | None]
+    attributes: Callable[[VehicleCoordinator], dict[str, Any] | None] | None = None
 
 
 def _security(
@@ -64,6 +67,23 @@ def _warning(name: str) -> Callable[[VehicleCoordinator], bool | None]:
         return getattr(warnings, name) if warnings else None
 
     return value
+
+
+def _diagnostics(c: VehicleCoordinator) -> Diagnostics | None:
+    return c.reading(Feature.DIAGNOSTICS, Diagnostics)
+
+
+def _alerts(c: VehicleCoordinator) -> dict[str, Any] | None:
+    """The systems with an alert (SYSTEM_EMISSIONS as emissions) and what the car says of each."""
+    diagnostics = _diagnostics(c)
+    if diagnostics is None:
+        return None
+    return {
+        "systems": {
+            alert.system.lower().removeprefix("system_"): alert.description
+            for alert in diagnostics.alerts or ()
+        }
+    }
 
 
 def _charge(c: VehicleCoordinator) -> Charge | None:
@@ -177,6 +197,17 @@ BINARY_SENSORS: tuple[ConnectedCarBinarySensorDescription, ...] = (
             "coolant_level_low",
         )
     ),
+    # Read in every poll while enabled, each read billed: off by default, so polling costs no more.
+    ConnectedCarBinarySensorDescription(
+        key="diagnostics",
+        translation_key="diagnostics",
+        feature=Feature.DIAGNOSTICS,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value=lambda c: bool(d.alerts) if (d := _diagnostics(c)) else None,
+        attributes=_alerts,
+    ),
 )
 
 
@@ -203,3 +234,9 @@ class ConnectedCarBinarySensor(ConnectedCarEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The state from the car's latest data."""
         return self.entity_description.value(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """What the state alone does not say (which systems have an alert)."""
+        attributes = self.entity_description.attributes
+        return attributes(self.coordinator) if attributes else None

@@ -72,11 +72,31 @@ class ConnectedCarRefreshButton(ConnectedCarEntity, ButtonEntity):
     entity_description: ConnectedCarButtonDescription
 
     async def async_press(self) -> None:
-        """Poll the car now, unless the provider asked us to wait."""
+        """Poll the car now; say why when that is not possible or brought nothing new.
+
+        A refresh that worked says nothing: the new values are its answer.
+        """
         self.coordinator.raise_if_quiet()
         await self.coordinator.async_refresh_everything()
         if not self.coordinator.last_update_success:
-            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="refresh_failed")
+            raise _refresh_failed(self.coordinator.last_exception)
+        # The provider may have asked to wait in answer to this very refresh.
+        self.coordinator.raise_if_quiet()
+        if self.coordinator.is_unreachable:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="refresh_unreachable"
+            )
+
+
+def _refresh_failed(err: BaseException | None) -> HomeAssistantError:
+    """The failed poll's own translated reason, else a general one."""
+    if isinstance(err, HomeAssistantError) and err.translation_key is not None:
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=err.translation_key,
+            translation_placeholders=err.translation_placeholders,
+        )
+    return HomeAssistantError(translation_domain=DOMAIN, translation_key="refresh_failed")
 
 
 class ConnectedCarCommandButton(ConnectedCarEntity, ButtonEntity):

@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
@@ -47,7 +48,15 @@ from .api.high_mobility import (
     normalize_vin,
 )
 from .clearance import ChosenCar, chosen_car
-from .const import CONF_CARS, CONF_ENVIRONMENT, CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
+from .const import (
+    CONF_CARS,
+    CONF_ENVIRONMENT,
+    CONF_PROVIDER,
+    CONF_VEHICLES,
+    DOMAIN,
+    LOGGER,
+    REAUTH_FOR_DATA,
+)
 from .fleet import cars_served_elsewhere
 from .providers import PROVIDERS, provider_of
 from .providers.base import Login, Provider
@@ -82,6 +91,7 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         # An application's own login (High Mobility): environment, client id and secret.
         self._application: dict[str, Any] = {}
         self._fleet: dict[str, Clearance] = {}
+        self._missing_data = ""  # reconnecting to share this data, in words
 
     @property
     @override
@@ -250,10 +260,16 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         return {}
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The account needs connecting again (an application: its new secret)."""
+        """The account needs connecting again, or to share data its grant lacks.
+
+        An application (High Mobility) is asked for its new secret.
+        """
         if provider_of(entry_data).login is Login.APPLICATION:
             return await self.async_step_reauth_secret()
         self._use_entry(entry_data)
+        if missing := entry_data.get(REAUTH_FOR_DATA):
+            self._missing_data = str(missing)
+            return await self.async_step_reauth_permission()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_secret(
@@ -275,6 +291,17 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             errors=errors,
             description_placeholders={"dashboard_url": HighMobilityProvider.dashboard_url},
         )
+
+    async def async_step_reauth_permission(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say which data to allow in the provider's login, then go there."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reauth_permission",
+                description_placeholders={**self._placeholders(), "data": self._missing_data},
+            )
+        return await self.async_step_reauth_confirm(user_input)
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -542,6 +569,10 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(
             step_id="init",
             data_schema=vol.Schema(provider.options_schema(self.config_entry.options)),
+            description_placeholders={
+                "minimum": str(provider.budget_option.minimum),
+                "interval": _longest_interval(self.config_entry),
+            },
         )
 
     async def async_step_fleet(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -591,3 +622,12 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+
+def _longest_interval(entry: ConfigEntry) -> str:
+    """How often the least often polled car is read now, as "11 h 34 min" ("-" with no car)."""
+    if entry.state is not ConfigEntryState.LOADED or not entry.runtime_data.coordinators:
+        return "-"
+    longest = max(c.idle_interval for c in entry.runtime_data.coordinators.values())
+    hours, minutes = divmod(round(longest.total_seconds() / 60), 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"

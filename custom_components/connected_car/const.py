@@ -17,6 +17,8 @@ CONF_API_KEY: Final = "api_key"
 CONF_ENVIRONMENT: Final = "environment"
 CONF_CARS: Final = "cars"  # the cars asked data access for (High Mobility's fleet clearance)
 CONF_POLL_MINUTES: Final = "poll_minutes"
+# Reauthentication started to share data the grant lacks: that data, in words.
+REAUTH_FOR_DATA: Final = "reauth_for_data"
 
 # Points every provider at another origin (the local simulator) instead of its cloud.
 SIMULATOR_URL_ENV: Final = "CONNECTED_CAR_SIMULATOR_URL"

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+import math
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from homeassistant.config_entries import ConfigEntry
@@ -29,7 +30,8 @@ from .api.errors import ApiError, ErrorKind, ProviderError
 from .api.model import Charge, ChargingState, Command, Feature, Reading, Security, Snapshot, Vehicle
 from .const import CONF_VEHICLES, DOMAIN, LOGGER
 from .errors import command_error, translated, update_failed
-from .issues import CarIssues, Problem
+from .issues import CarIssues, Problem, data_words
+from .snapshots import StoredCar
 from .vehicles import (
     VehicleRecord,
     available_commands,
@@ -84,6 +86,9 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.commands = frozenset(available_commands(client, record))
         self.fields = reported_fields(client, record)
         self.supported = set(supported_features(record))
+        # Features dropped as unsupported: Refresh asks for them once more.
+        self.dropped = {Feature(feature) for feature in record.get("dropped", [])}
+        self._reload_to_show = False  # a dropped feature came back: its entities need a reload
         self.issues = CarIssues(hass, config_entry, provider, self.vehicle)
         self._provider = provider
         self._renew_token = renew_token
@@ -99,6 +104,13 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._last_read: dict[Feature, datetime] = {}
         # Feature -> when the provider said the car cannot give it, since it last could.
         self.unsupported_answers: dict[Feature, list[datetime]] = {}
+        # Commands the car answered it cannot do, until the entry reloads.
+        self.refused_commands: set[Command] = set()
+        # The calls spent on this car in the quota's current period, and when that ends.
+        self.calls_used = 0
+        self.period_ends = self._cost.quota_renews(dt_util.utcnow())
+        self.next_poll: datetime | None = None
+        self.last_poll: datetime | None = None  # the last poll the provider answered
         self._read_everything = False
         # The car shares no data now (its data access ended or is not granted yet): nothing is read.
         self.paused = False
@@ -145,14 +157,57 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         )
 
     @property
+    def idle_interval(self) -> timedelta:
+        """How often the car is polled while nothing happens, at the options' budget."""
+        return self._cost.interval(self.polled_features, False)
+
+    @property
     def is_busy(self) -> bool:
         """Whether the car charges or stands open: its state changes quickly now."""
         return _is_busy(self.data)
 
     async def async_refresh_everything(self) -> None:
-        """Read every polled feature now, whether or not its cadence says it is due."""
+        """Read every polled feature now, due or not, and ask once more for dropped ones."""
         self._read_everything = True
         await self.async_refresh()
+        if self._reload_to_show:  # with the data just read stored, so the reload shows it
+            self._reload_to_show = False
+            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+
+    @property
+    def calls_left(self) -> int:
+        """The calls this car may still spend in the quota's current period."""
+        self._start_new_period_if_due()
+        return max(self._cost.calls_per_car - self.calls_used, 0)
+
+    def _spend(self, calls: int) -> None:
+        self._start_new_period_if_due()
+        self.calls_used += calls
+
+    def _start_new_period_if_due(self) -> None:
+        now = dt_util.utcnow()
+        if now >= self.period_ends:
+            self.calls_used, self.period_ends = 0, self._cost.quota_renews(now)
+
+    @callback
+    def _schedule_refresh(self) -> None:
+        """Schedule the next poll, and note when it is (the next-poll sensor shows it)."""
+        seconds = self._retry_after if self._retry_after is not None else None
+        interval = self.update_interval
+        if seconds is None and interval is not None:
+            seconds = interval.total_seconds()
+        self.next_poll = dt_util.utcnow() + timedelta(seconds=seconds) if seconds else None
+        super()._schedule_refresh()
+
+    async def _async_answered[T](self, calls: int, request: Awaitable[T]) -> T:
+        """Await a request to the provider, counting its calls once the provider answered."""
+        try:
+            result = await request
+        except ProviderError:
+            self._spend(calls)
+            raise
+        self._spend(calls)
+        return result
 
     @property
     def last_read(self) -> dict[Feature, datetime]:
@@ -182,14 +237,17 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             return self.data or Snapshot()
         now = dt_util.utcnow()
         features = self.polled_features
-        if not self._read_everything:
+        if self._read_everything:
+            # Asked by the owner: data dropped as unsupported is asked for once more too.
+            features += sorted(self.dropped - self._denied.keys())
+        else:
             features = self._cost.due(features, self._last_read, now, self.is_busy)
         self._read_everything = False
         if not features and self.data is not None:
             return self.data
-        # After a failed poll, where each feature costs its own requests, one feature probes
-        # whether the provider answers again; the rest follow only once it does.
-        probing = self._failures > 0 and not self.client.batched and len(features) > 1
+        # Where each feature costs its own requests, one feature probes whether the provider
+        # answers; the rest follow only once it does, so an outage costs one request a poll.
+        probing = not self.client.batched and len(features) > 1
         try:
             snapshot = await self._async_read(features[:1] if probing else features)
             if probing:
@@ -210,6 +268,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._last_read.update(dict.fromkeys(snapshot.readings, now))
         for feature in snapshot.readings:
             self.unsupported_answers.pop(feature, None)
+        if back := self.dropped & snapshot.readings.keys():
+            self._take_back(back)
         return self._on_poll(snapshot, saw_the_car=bool(features))
 
     async def _async_read(self, features: list[Feature]) -> Snapshot:
@@ -218,29 +278,43 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         Providers end tokens early: a token refused before it expires is renewed once and the
         read repeated, before anyone is asked to log in again.
         """
+        cost = self._cost.cost(features)
         try:
-            snapshot = await self.client.async_read(self.vehicle.id, features)
+            snapshot = await self._async_answered(
+                cost, self.client.async_read(self.vehicle.id, features)
+            )
         except ProviderError as err:
             if err.kind is not ErrorKind.AUTHENTICATION:
                 raise
             await self._renew_token()
-            snapshot = await self.client.async_read(self.vehicle.id, features)
+            snapshot = await self._async_answered(
+                cost, self.client.async_read(self.vehicle.id, features)
+            )
         else:
             if any(e.kind is ErrorKind.AUTHENTICATION for e in snapshot.errors.values()):
                 await self._renew_token()
-                snapshot = await self.client.async_read(self.vehicle.id, features)
+                snapshot = await self._async_answered(
+                    cost, self.client.async_read(self.vehicle.id, features)
+                )
         errors = list(snapshot.errors.values())
         if not snapshot.readings and errors and all(e.kind is ErrorKind.TRANSIENT for e in errors):
             raise errors[0]
         return snapshot
 
+    def stored(self) -> StoredCar:
+        """What to keep of the car across a restart."""
+        return StoredCar(self.data or Snapshot(), self.last_read, self.calls_used, self.period_ends)
+
     @callback
-    def async_restore(self, snapshot: Snapshot, last_read: dict[Feature, datetime]) -> bool:
+    def async_restore(self, stored: StoredCar) -> bool:
         """Show the values stored before a restart, and poll when they are due, not before.
 
         Returns whether a poll is due now.
         """
+        snapshot, last_read = stored.snapshot, stored.last_read
         self._last_read.update(last_read)
+        if stored.period_ends is not None:
+            self.calls_used, self.period_ends = stored.calls_used, stored.period_ends
         interval = self._cost.interval(self.polled_features, _is_busy(snapshot))
         newest = max(last_read.values(), default=None)
         wait = newest + interval - dt_util.utcnow() if newest else timedelta(0)
@@ -254,6 +328,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
     def async_start_with(self, snapshot: Snapshot) -> None:
         """Take the discovery read of a new car as its first poll."""
         self._last_read.update(dict.fromkeys(snapshot.readings, dt_util.utcnow()))
+        self._spend(self._cost.cost(list(snapshot.readings.keys() | snapshot.errors.keys())))
         try:
             data = self._on_poll(snapshot, saw_the_car=True)
         except ConfigEntryAuthFailed:
@@ -268,6 +343,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         The values merge onto the data as it is now, which a command may have changed meanwhile.
         """
         self._failures = 0
+        if saw_the_car:
+            self.last_poll = dt_util.utcnow()
         problems: list[Problem] = []
         unreachable = rate_limited = False
         for feature, err in snapshot.errors.items():
@@ -321,7 +398,9 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                 self._denied.update({f: permissions[f] for f in features})
                 self.issues.async_sync(self._standing_problems())
             case ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING | ErrorKind.VIRTUAL_KEY:
+                # The owner must act; meanwhile the last values stay, and the repair says so.
                 self.issues.async_sync([self._problem(err), *self._standing_problems()])
+                return previous
             case _:
                 self._retry(err)
         raise update_failed(err, self._provider) from err
@@ -394,9 +473,12 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
 
     def _standing_problems(self) -> list[Problem]:
         """Problems that last beyond one poll: missing permissions, a paused budget."""
+        denied: dict[str, list[Feature]] = {}
+        for feature, permission in self._denied.items():
+            denied.setdefault(permission, []).append(feature)
         problems = [
-            Problem("missing_permission", permission, {"permission": permission})
-            for permission in sorted(set(self._denied.values()))
+            Problem("missing_permission", permission, {"data": data_words(features)})
+            for permission, features in sorted(denied.items())
         ]
         if self.quiet_until is not None and self._quiet_reason == "budget_used_up":
             problems.append(self._budget_problem())
@@ -418,13 +500,26 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             self._drop(feature)
 
     def _drop(self, feature: Feature) -> None:
-        """The car cannot give feature: never ask for it again, also after a restart."""
+        """The car cannot give feature: poll it no more, also after a restart (Refresh asks)."""
         self.supported.discard(feature)
+        self.dropped.add(feature)
         self._fit_interval()
+        self._store_features()
+
+    def _take_back(self, features: set[Feature]) -> None:
+        """The car gives dropped features again: poll them, and reload to show their entities."""
+        LOGGER.info("%s gives %s again", self.name, ", ".join(sorted(features)))
+        self.supported |= features
+        self.dropped -= features
+        self._store_features()
+        self._reload_to_show = True
+
+    def _store_features(self) -> None:
         vehicles = dict(self.config_entry.data[CONF_VEHICLES])
         vehicles[self.vehicle.id] = {
             **vehicles[self.vehicle.id],
             "features": sorted(str(f) for f in self.supported),
+            "dropped": sorted(str(f) for f in self.dropped),
         }
         self.hass.config_entries.async_update_entry(
             self.config_entry, data={**self.config_entry.data, CONF_VEHICLES: vehicles}
@@ -458,6 +553,11 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             )
         if command not in self.commands:
             raise translated(ServiceValidationError, "not_supported", self._provider)
+        if command in self.refused_commands:
+            # The car said it cannot; asking again costs a call and changes nothing.
+            raise translated(HomeAssistantError, "not_supported", self._provider)
+        if not all(math.isfinite(value) for value in params.values()):
+            raise translated(ServiceValidationError, "invalid_value", self._provider)
         self.raise_if_quiet()
         try:
             await self._async_send(command, params)
@@ -466,7 +566,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         except OAuth2TokenRequestBaseError as err:
             raise translated(HomeAssistantError, "communication_error", self._provider) from err
         except ApiError as err:
-            self._on_failed_command(err)
+            self._on_failed_command(command, err)
             raise command_error(err, self._provider, self._cost) from err
         self.issues.async_resolve("virtual_key_required")
         if feature is None:
@@ -482,20 +582,26 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
     async def _async_send(self, command: Command, params: dict[str, Any]) -> None:
         """Send command; a refused token is renewed once, as for reads."""
         try:
-            await self.client.async_command(self.vehicle.id, command, **params)
+            await self._async_answered(
+                1, self.client.async_command(self.vehicle.id, command, **params)
+            )
         except ProviderError as err:
             if err.kind is not ErrorKind.AUTHENTICATION:
                 raise
             await self._renew_token()
-            await self.client.async_command(self.vehicle.id, command, **params)
+            await self._async_answered(
+                1, self.client.async_command(self.vehicle.id, command, **params)
+            )
 
-    def _on_failed_command(self, err: ApiError) -> None:
+    def _on_failed_command(self, command: Command, err: ApiError) -> None:
         """What a refused command teaches about the car or the account."""
         if not isinstance(err, ProviderError):
             return
         match err.kind:
             case ErrorKind.AUTHENTICATION:
                 self.config_entry.async_start_reauth(self.hass)
+            case ErrorKind.UNSUPPORTED:
+                self.refused_commands.add(command)
             case ErrorKind.VIRTUAL_KEY | ErrorKind.ACCOUNT_ACTION | ErrorKind.BILLING:
                 self.issues.async_raise(self._problem(err))
             case ErrorKind.RATE_LIMITED:
@@ -507,7 +613,9 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
     async def _async_confirm(self, feature: Feature) -> None:
         """Read one feature after a command, so the state shown is the car's own."""
         try:
-            snapshot = await self.client.async_read(self.vehicle.id, [feature])
+            snapshot = await self._async_answered(
+                self._cost.cost([feature]), self.client.async_read(self.vehicle.id, [feature])
+            )
         except (ApiError, OAuth2TokenRequestBaseError) as err:
             LOGGER.debug("Could not confirm %s of %s after a command: %s", feature, self.name, err)
             return

@@ -8,6 +8,7 @@ from homeassistant.components.device_tracker.entity import (
     TrackerEntity,
     TrackerEntityDescription,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -51,6 +52,14 @@ class ConnectedCarTracker(ConnectedCarEntity, TrackerEntity):
     """Where the car is."""
 
     entity_description: ConnectedCarTrackerDescription
+
+    @property
+    def entity_category(self) -> EntityCategory | None:
+        """None: where the car is belongs with its other states, not among the diagnostics.
+
+        Trackers default to diagnostic, as most track a phone or a router's client.
+        """
+        return None
 
     @property
     def _location(self) -> Location | None:

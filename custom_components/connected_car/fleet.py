@@ -25,6 +25,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .api.client import VehicleClient
 from .api.errors import ApiError, ErrorKind, ProviderError
@@ -50,6 +51,11 @@ CLEARANCE_RECHECK = timedelta(minutes=5)
 # A car missing from the account's list goes after this many lists without it, this far apart.
 GONE_PROOF_LISTS = 3
 GONE_PROOF_SPAN = timedelta(hours=12)
+
+
+LONGEST_SETUP_WAIT = timedelta(days=1)
+# Entry id -> when its setup may ask the provider again (a Retry-After at setup).
+SETUP_WAITS: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_setup_waits")
 
 
 def new_car_signal(entry_id: str) -> str:
@@ -127,9 +133,17 @@ class Fleet:
         Fails the entry only when no car at all can be shown.
         """
         self._stored = await self._last_values.async_load()
+        waits = self.hass.data.setdefault(SETUP_WAITS, {})
+        if (until := waits.get(self.entry.entry_id)) and dt_util.utcnow() < until:
+            seconds = str(int((until - dt_util.utcnow()).total_seconds()) + 1)
+            raise translated(ConfigEntryNotReady, "rate_limited", self.provider, seconds=seconds)
         try:
-            first_reads = await self._async_check_account()
+            added = await self._async_check_account()
         except ProviderError as err:
+            if err.kind is ErrorKind.RATE_LIMITED and err.details.retry_after:
+                # Setup is retried sooner than that: hold every retry back until then.
+                wait = min(timedelta(seconds=err.details.retry_after), LONGEST_SETUP_WAIT)
+                waits[self.entry.entry_id] = dt_util.utcnow() + wait
             if err.kind is ErrorKind.AUTHENTICATION:
                 raise translated(
                     ConfigEntryAuthFailed, "authentication_failed", self.provider
@@ -143,7 +157,7 @@ class Fleet:
             ) from err
         except ApiError as err:
             raise translated(ConfigEntryNotReady, "communication_error", self.provider) from err
-        return first_reads
+        return added
 
     @callback
     def async_start(self, added: dict[str, Snapshot | None]) -> list[VehicleCoordinator]:
@@ -166,14 +180,14 @@ class Fleet:
             if snapshot is not None:
                 coordinator.async_start_with(snapshot)
             elif (stored := self._stored.pop(vehicle_id, None)) is None or (
-                coordinator.async_restore(*stored)
+                coordinator.async_restore(stored)
             ):
                 to_poll.append(coordinator)
         return to_poll
 
     def _last_values_json(self) -> dict[str, Any]:
         return {
-            vehicle_id: car_to_json(coordinator.data, coordinator.last_read)
+            vehicle_id: car_to_json(coordinator.stored())
             for vehicle_id, coordinator in self.coordinators.items()
             if coordinator.data is not None
         }

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .api.model import Vehicle
+from .api.model import Feature, Vehicle
 from .const import DOMAIN
 
 if TYPE_CHECKING:
@@ -46,6 +46,34 @@ FIXES: dict[str, Fix] = {
     "no_fleet": Fix.RECHECK,
     "clearance_customer_name": Fix.CUSTOMER_NAME,
 }
+# The data each feature stands for, in the words a repair uses for data a grant does not share.
+FEATURE_WORDS: dict[Feature, str] = {
+    Feature.BATTERY: "battery level and range",
+    Feature.BATTERY_CAPACITY: "battery capacity",
+    Feature.CHARGE: "charging state",
+    Feature.CHARGE_LIMIT: "charge limit",
+    Feature.FUEL: "fuel level and range",
+    Feature.TIRES: "tire pressures",
+    Feature.ODOMETER: "odometer",
+    Feature.ENGINE_OIL: "engine oil life",
+    Feature.LOCATION: "location",
+    Feature.SECURITY: "locks, doors and windows",
+    Feature.ENGINE: "engine state",
+    Feature.TIRE_WARNINGS: "tire warnings",
+    Feature.WARNINGS: "service and fluid warnings",
+    Feature.NOMINAL_BATTERY_CAPACITY: "nominal battery capacity",
+    Feature.DIAGNOSTICS: "diagnostics",
+    Feature.TROUBLE_CODES: "trouble codes",
+    Feature.SERVICE_HISTORY: "service history",
+}
+
+
+def data_words(features: Iterable[Feature]) -> str:
+    """The features as the data people know: "location", "odometer and tire pressures"."""
+    words = sorted({FEATURE_WORDS[feature] for feature in features})
+    return " and ".join(filter(None, [", ".join(words[:-1]), words[-1]])) if words else ""
+
+
 # Issues that commands raise and clear; polls never see these problems.
 COMMAND_ISSUES = frozenset({"virtual_key_required"})
 

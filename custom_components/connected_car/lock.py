@@ -1,4 +1,10 @@
-"""The car's door lock. It carries the car's own name, so "lock the Model 3" works in Assist."""
+"""The car's door lock, named "Door lock": "lock the Tesla Model 3 door lock" in Assist.
+
+Not the bare car name: Assist reads "what is the battery level of the Tesla Model 3" as a question
+about whatever is named "Tesla Model 3", skipping the words it does not know, and "turn off the
+Tesla Model 3" would unlock it. Not one word either: Assist's fuzzy match takes "Toyota RAV4 Prime"
+for "Toyota RAV4 Prime Lock", a name only one word longer.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ class ConnectedCarLockDescription(ConnectedCarEntityDescription, LockEntityDescr
 
 
 LOCK = ConnectedCarLockDescription(
-    key="lock", name=None, feature=Feature.SECURITY, command=Command.LOCK
+    key="lock", translation_key="lock", feature=Feature.SECURITY, command=Command.LOCK
 )
 
 

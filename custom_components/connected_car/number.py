@@ -61,16 +61,31 @@ class ConnectedCarChargeLimit(ConnectedCarEntity, NumberEntity):
     _attr_native_unit_of_measurement = PERCENTAGE
     _attr_mode = NumberMode.SLIDER
 
+    # The value being sent: shown while the car works on it, like a lock's "locking".
+    _sending: float | None = None
+
     @property
     def native_value(self) -> float | None:
-        """The car's charge limit."""
+        """The car's charge limit, or the one being sent to it."""
+        if self._sending is not None:
+            return self._sending
         limit = self.coordinator.reading(Feature.CHARGE_LIMIT, ChargeLimit)
         return limit.limit if limit else None
 
     async def async_set_native_value(self, value: float) -> None:
-        """Set the charge limit (Home Assistant refuses values outside 50-100 % before this)."""
+        """Set the charge limit (Home Assistant refuses values outside 50-100 % before this).
+
+        Afterwards the car's own limit shows again: the new one, or after a refusal the old one,
+        which moves the slider back (a slider keeps where it was dragged until the state changes).
+        """
 
         def expected(reading: Reading | None) -> Reading:
             return ChargeLimit(limit=value)
 
-        await self.async_command(Command.SET_CHARGE_LIMIT, expected, limit=value)
+        self._sending = value
+        self.async_write_ha_state()
+        try:
+            await self.async_command(Command.SET_CHARGE_LIMIT, expected, limit=value)
+        finally:
+            self._sending = None
+            self.async_write_ha_state()

@@ -12,7 +12,7 @@ import probatio as vol
 
 from .api.errors import ApiError
 from .api.high_mobility import ClearanceStatus
-from .const import DOMAIN
+from .const import DOMAIN, REAUTH_FOR_DATA
 from .issues import Fix
 
 if TYPE_CHECKING:
@@ -61,11 +61,15 @@ class ReauthFixFlow(_CarFixFlow):
     async def async_step_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> RepairsFlowResult:
-        """Explain and confirm."""
+        """Explain and confirm; the repair stays until the new login solves the problem."""
         if user_input is not None:
             if entry := self.hass.config_entries.async_get_entry(self._entry_id):
-                entry.async_start_reauth(self.hass)
-            return self.async_create_entry(data={})
+                missing = self._placeholders().get("data")
+                data = {**entry.data, REAUTH_FOR_DATA: missing} if missing else None
+                entry.async_start_reauth(self.hass, data=data)
+            return self.async_abort(
+                reason="reauth_started", description_placeholders=self._placeholders()
+            )
         return self.async_show_form(
             step_id="confirm",
             data_schema=vol.Schema({}),

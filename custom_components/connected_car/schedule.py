@@ -35,6 +35,15 @@ class CostModel(Protocol):
         """When a used-up call quota is whole again."""
         ...
 
+    def cost(self, features: Sequence[Feature]) -> int:
+        """The calls one read of these features spends from the quota."""
+        ...
+
+    @property
+    def calls_per_car(self) -> int:
+        """The calls one car may spend per quota period."""
+        ...
+
 
 def next_month(now: datetime) -> datetime:
     """The first of the next month, UTC."""
@@ -78,6 +87,15 @@ class MonthlyCallBudget:
     def quota_renews(self, now: datetime) -> datetime:
         """The monthly budget renews on the first of the next month."""
         return next_month(now)
+
+    def cost(self, features: Sequence[Feature]) -> int:
+        """Every value read is billed."""
+        return len(features)
+
+    @property
+    def calls_per_car(self) -> int:
+        """The monthly budget is per car."""
+        return self.calls_per_month
 
 
 @dataclass(frozen=True)
@@ -144,6 +162,15 @@ class DailyAppQuota:
         """The daily quota renews at midnight UTC."""
         return next_day(now)
 
+    def cost(self, features: Sequence[Feature]) -> int:
+        """Each feature costs its own requests."""
+        return sum(self.requests_per_read.get(feature, 1) for feature in features)
+
+    @property
+    def calls_per_car(self) -> int:
+        """The car's share of the application's daily quota."""
+        return self.requests_per_day // max(self.cars_on_app, 1)
+
 
 @dataclass(frozen=True)
 class FixedInterval:
@@ -154,7 +181,10 @@ class FixedInterval:
     """
 
     every: timedelta
-    # A rate limit without Retry-After ends within this (the limit counts per minute).
+    cars_on_app: int = 1
+    # The application's requests per window, shared by its cars; a rate limit without Retry-After
+    # ends within the window.
+    requests_per_window: int = 60
     window: timedelta = timedelta(minutes=1)
 
     def interval(self, features: Sequence[Feature], busy: bool) -> timedelta:
@@ -174,3 +204,12 @@ class FixedInterval:
     def quota_renews(self, now: datetime) -> datetime:
         """The request window of a minute renews a minute from now."""
         return now + self.window
+
+    def cost(self, features: Sequence[Feature]) -> int:
+        """One request reads every feature."""
+        return 1 if features else 0
+
+    @property
+    def calls_per_car(self) -> int:
+        """The car's share of the application's requests a minute (one at least)."""
+        return max(self.requests_per_window // max(self.cars_on_app, 1), 1)

@@ -39,9 +39,13 @@ from .api.model import (
     Feature,
     Fuel,
     Location,
+    NominalBatteryCapacity,
     Odometer,
+    ServiceHistory,
+    ServiceRecord,
     Snapshot,
     Tires,
+    TroubleCodes,
 )
 from .clearance import STATES, ClearanceWatch, car_vehicle, reason_key
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
@@ -63,6 +67,7 @@ class ConnectedCarSensorDescription(ConnectedCarEntityDescription, SensorEntityD
     """A sensor and how to read its value from the car's data."""
 
     value: Callable[[VehicleCoordinator], StateValue]
+    attributes: Callable[[VehicleCoordinator], dict[str, Any] | None] | None = None
 
 
 def _battery(c: VehicleCoordinator) -> Battery | None:
@@ -91,6 +96,28 @@ def _data_age(c: VehicleCoordinator) -> datetime | None:
     return max(snapshot.recorded_at.values(), default=None) if snapshot else None
 
 
+def _trouble_codes(c: VehicleCoordinator) -> TroubleCodes | None:
+    return c.reading(Feature.TROUBLE_CODES, TroubleCodes)
+
+
+def _codes(c: VehicleCoordinator) -> dict[str, Any] | None:
+    codes = _trouble_codes(c)
+    return {"codes": [code.code for code in codes.codes or ()]} if codes else None
+
+
+def _last_service(c: VehicleCoordinator) -> ServiceRecord | None:
+    history = c.reading(Feature.SERVICE_HISTORY, ServiceHistory)
+    return history.last if history else None
+
+
+def _service(c: VehicleCoordinator) -> dict[str, Any] | None:
+    """What the latest service did, and at which odometer reading (km, as the car reports)."""
+    service = _last_service(c)
+    if service is None:
+        return None
+    return {"odometer_km": service.odometer, "tasks": list(service.tasks or ())}
+
+
 def _tire(key: str, read: Callable[[Tires], float | None]) -> ConnectedCarSensorDescription:
     return ConnectedCarSensorDescription(
         key=key,
@@ -107,6 +134,7 @@ def _tire(key: str, read: Callable[[Tires], float | None]) -> ConnectedCarSensor
 SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
     ConnectedCarSensorDescription(
         key="battery_level",
+        translation_key="battery_level",
         feature=Feature.BATTERY,
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
@@ -134,6 +162,20 @@ SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value=lambda c: (
             b.capacity if (b := c.reading(Feature.BATTERY_CAPACITY, BatteryCapacity)) else None
+        ),
+    ),
+    ConnectedCarSensorDescription(
+        key="nominal_battery_capacity",
+        translation_key="nominal_battery_capacity",
+        feature=Feature.NOMINAL_BATTERY_CAPACITY,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value=lambda c: (
+            n.capacity
+            if (n := c.reading(Feature.NOMINAL_BATTERY_CAPACITY, NominalBatteryCapacity))
+            else None
         ),
     ),
     ConnectedCarSensorDescription(
@@ -246,6 +288,27 @@ SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         value=lambda c: loc.heading if (loc := c.reading(Feature.LOCATION, Location)) else None,
     ),
+    # Trouble codes and services change rarely, yet each enabled one is read (and billed) every
+    # poll: off by default, so the default polling costs no more.
+    ConnectedCarSensorDescription(
+        key="trouble_codes",
+        translation_key="trouble_codes",
+        feature=Feature.TROUBLE_CODES,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value=lambda c: len(t.codes or ()) if (t := _trouble_codes(c)) else None,
+        attributes=_codes,
+    ),
+    ConnectedCarSensorDescription(
+        key="last_service",
+        translation_key="last_service",
+        feature=Feature.SERVICE_HISTORY,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value=lambda c: s.performed_at if (s := _last_service(c)) else None,
+        attributes=_service,
+    ),
     ConnectedCarSensorDescription(
         key="data_age",
         translation_key="data_age",
@@ -253,6 +316,39 @@ SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         value=_data_age,
+    ),
+    # What polling costs and when it happens: the provider's call budget made visible.
+    ConnectedCarSensorDescription(
+        key="calls_used",
+        translation_key="calls_used",
+        feature=None,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.calls_used,
+    ),
+    ConnectedCarSensorDescription(
+        key="calls_left",
+        translation_key="calls_left",
+        feature=None,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.calls_left,
+    ),
+    ConnectedCarSensorDescription(
+        key="next_poll",
+        translation_key="next_poll",
+        feature=None,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.next_poll,
+    ),
+    ConnectedCarSensorDescription(
+        key="last_poll",
+        translation_key="last_poll",
+        feature=None,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.last_poll,
     ),
 )
 
@@ -282,6 +378,12 @@ class ConnectedCarSensor(ConnectedCarEntity, SensorEntity):
     def native_value(self) -> StateValue:
         """The value from the car's latest data."""
         return self.entity_description.value(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """What the state alone does not say (the trouble codes, what a service did)."""
+        attributes = self.entity_description.attributes
+        return attributes(self.coordinator) if attributes else None
 
 
 DATA_ACCESS = "data_access"

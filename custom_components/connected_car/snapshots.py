@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 import types
-from typing import Any, get_args, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
@@ -20,18 +21,28 @@ SAVE_DELAY = 30  # seconds: a burst of polls and commands is written once
 
 READING_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(Reading.__value__)}
 
-type StoredCar = tuple[Snapshot, dict[Feature, datetime]]
+
+@dataclass(frozen=True)
+class StoredCar:
+    """What is kept of a car: its data, when each feature was read, and the calls it spent."""
+
+    snapshot: Snapshot
+    last_read: dict[Feature, datetime]
+    calls_used: int = 0
+    period_ends: datetime | None = None  # when the quota period of calls_used ends
 
 
-def car_to_json(snapshot: Snapshot, last_read: Mapping[Feature, datetime]) -> dict[str, Any]:
-    """A car's readings, when the car recorded them, and when each was last read."""
+def car_to_json(car: StoredCar) -> dict[str, Any]:
+    """A car's readings, when the car recorded them, when each was read, and its calls."""
     return {
         "readings": {
             str(feature): {"type": type(reading).__name__, "values": dataclasses.asdict(reading)}
-            for feature, reading in snapshot.readings.items()
+            for feature, reading in car.snapshot.readings.items()
         },
-        "recorded_at": {str(f): t.isoformat() for f, t in snapshot.recorded_at.items()},
-        "last_read": {str(f): t.isoformat() for f, t in last_read.items()},
+        "recorded_at": {str(f): t.isoformat() for f, t in car.snapshot.recorded_at.items()},
+        "last_read": {str(f): t.isoformat() for f, t in car.last_read.items()},
+        "calls_used": car.calls_used,
+        "period_ends": car.period_ends.isoformat() if car.period_ends else None,
     }
 
 
@@ -43,36 +54,56 @@ def car_from_json(data: Mapping[str, Any]) -> StoredCar:
             readings[Feature(feature)] = _reading(stored["type"], stored["values"])
         except KeyError, TypeError, ValueError:
             LOGGER.debug("A stored %s reading no longer fits; it is read again", feature)
-    return (
+    return StoredCar(
         Snapshot(readings=readings, recorded_at=_times(data.get("recorded_at", {}))),
         _times(data.get("last_read", {})),
+        calls_used=int(data.get("calls_used") or 0),
+        period_ends=_time(data.get("period_ends")),
     )
 
 
 def _reading(type_name: str, values: Mapping[str, Any]) -> Reading:
-    cls = READING_TYPES[type_name]
-    hints = get_type_hints(cls)
-    reading: Reading = cls(**{name: _value(hints[name], value) for name, value in values.items()})
+    reading: Reading = _dataclass(READING_TYPES[type_name], values)
     return reading
 
 
+def _dataclass(cls: type[Any], values: Mapping[str, Any]) -> Any:
+    hints = get_type_hints(cls)
+    return cls(**{name: _value(hints[name], value) for name, value in values.items()})
+
+
 def _value(hint: Any, value: Any) -> Any:
-    """Enums come back from their stored values; everything else is stored as it is."""
+    """Enums, times and lists of parts (trouble codes) come back from their stored form;
+    everything else is stored as it is."""
     kinds = get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     for kind in kinds:
-        if isinstance(kind, type) and issubclass(kind, Enum) and value is not None:
+        if value is None:
+            break
+        if isinstance(kind, type) and issubclass(kind, Enum):
             return kind(value)
+        if kind is datetime:
+            return datetime.fromisoformat(value)
+        if get_origin(kind) is tuple:
+            item = get_args(kind)[0]
+            if dataclasses.is_dataclass(item):
+                return tuple(_dataclass(item, part) for part in value)  # type: ignore[arg-type]
+            return tuple(value)
     return value
 
 
 def _times(stored: Mapping[str, str]) -> dict[Feature, datetime]:
     times: dict[Feature, datetime] = {}
     for feature, value in stored.items():
-        try:
-            times[Feature(feature)] = datetime.fromisoformat(value)
-        except TypeError, ValueError:
-            continue
+        if feature in Feature and (time := _time(value)) is not None:
+            times[Feature(feature)] = time
     return times
+
+
+def _time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except TypeError, ValueError:
+        return None
 
 
 class SnapshotStore:

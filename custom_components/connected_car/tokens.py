@@ -140,7 +140,6 @@ class TokenKeeper:
         self.implementation = implementation
         self._lock = asyncio.Lock()
         self._renewed_at: float | None = None
-        self._answer_lost = False
 
     @classmethod
     def of(
@@ -168,19 +167,9 @@ class TokenKeeper:
                 return
             if not refused and _is_valid(self.entry.data["token"]):
                 return
-            try:
-                token = await self.implementation.async_refresh_token(self.entry.data["token"])
-            except OAuth2TokenRequestReauthError:
-                if not self._answer_lost:
-                    raise
-                # The last renewal's answer was lost after the provider may have rotated the
-                # refresh token; providers that allow a grace period take the stored one once.
-                self._answer_lost = False
-                token = await self.implementation.async_refresh_token(self.entry.data["token"])
-            except OAuth2TokenRequestConnectionError:
-                self._answer_lost = True
-                raise
-            self._answer_lost = False
+            # An answer lost after the provider rotated the refresh token cannot be had again;
+            # a provider that honours the old one for a grace period renews at the next try.
+            token = await self.implementation.async_refresh_token(self.entry.data["token"])
             self.hass.config_entries.async_update_entry(
                 self.entry, data={**self.entry.data, "token": token}
             )

@@ -25,6 +25,7 @@ class VehicleRecord(TypedDict):
     vin: str | None
     permissions: list[str]
     features: NotRequired[list[str]]
+    dropped: NotRequired[list[str]]  # features dropped as unsupported after discovery
     fields: NotRequired[list[str]]  # the optional reading fields the car reports
     commands: NotRequired[list[str]]
     image_url: NotRequired[str | None]

@@ -7,7 +7,7 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from simulator.faults import malformed_reply_middleware
+from simulator.faults import injected_reply_middleware
 from simulator.high_mobility.cloud import HighMobilityApp
 from simulator.high_mobility.data import vehicle_data
 from simulator.high_mobility.errors import HighMobilityError
@@ -172,7 +172,7 @@ async def not_found(request: web.Request) -> web.Response:
 def create_high_mobility_app(environment: str) -> web.Application:
     """Build the API sub-application of one environment (mounted at its path prefix)."""
     app = web.Application(
-        middlewares=[latency_middleware, high_mobility_middleware, malformed_reply_middleware]
+        middlewares=[latency_middleware, high_mobility_middleware, injected_reply_middleware]
     )
     app[ENVIRONMENT] = environment
     app.router.add_post(TOKEN_PATH, access_tokens)

@@ -10,7 +10,7 @@ from aiohttp.typedefs import Handler
 from yarl import URL
 
 from simulator.clock import isoformat
-from simulator.faults import malformed_reply_middleware
+from simulator.faults import EMPTY_VEHICLE_LIST, VEHICLE_LIST, Fault, injected_reply_middleware
 from simulator.latency import latency_middleware
 from simulator.smartcar.accounts import Grant
 from simulator.smartcar.endpoints import ENDPOINTS, Call, Endpoint, invalid, page
@@ -69,12 +69,14 @@ async def _body(request: web.Request) -> Any:
         raise SmartcarApiError("VALIDATION", detail="The body is not valid JSON.") from error
 
 
-async def _injected_fault(state: SimulatorState, vehicle_id: str | None, path: str) -> None:
+async def _injected_fault(state: SimulatorState, vehicle_id: str | None, path: str) -> Fault | None:
+    """Apply a matching fault: raise its error, or return an EMPTY_VEHICLE_LIST for the list."""
     fault = await state.faults.trigger(PROVIDER, vehicle_id, path)
-    if fault is not None:
-        raise SmartcarApiError(
-            fault.type, fault.code, status=fault.status, retry_after=fault.retry_after
-        )
+    if fault is None or fault.type == EMPTY_VEHICLE_LIST:
+        return fault
+    raise SmartcarApiError(
+        fault.type, fault.code, status=fault.status, retry_after=fault.retry_after
+    )
 
 
 def resolve(method: str, path: str) -> tuple[Endpoint, str]:
@@ -147,9 +149,9 @@ async def list_vehicles(request: web.Request) -> web.Response:
     """`GET /vehicles?limit&offset`: the cars the token covers."""
     state = state_of(request)
     grant = _grant(request, state)
-    await _injected_fault(state, None, "/vehicles")
+    emptied = await _injected_fault(state, None, VEHICLE_LIST) is not None
     limit, offset = page(request.query, 10)
-    ids = grant.vehicle_ids
+    ids = [] if emptied else grant.vehicle_ids
     paging = {"count": len(ids), "offset": offset}
     return web.json_response({"vehicles": ids[offset : offset + limit], "paging": paging})
 
@@ -209,7 +211,7 @@ async def not_found(request: web.Request) -> web.Response:
 def create_api_app() -> web.Application:
     """Build the API sub-application (mounted at `/smartcar/api`)."""
     app = web.Application(
-        middlewares=[latency_middleware, smartcar_api_middleware, malformed_reply_middleware]
+        middlewares=[latency_middleware, smartcar_api_middleware, injected_reply_middleware]
     )
     app.router.add_get(f"/{VERSION}/vehicles", list_vehicles)
     app.router.add_get(f"/{VERSION}/user", get_user)

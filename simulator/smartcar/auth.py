@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from simulator.config import SimulatorConfig
-from simulator.faults import malformed_reply_middleware
+from simulator.faults import injected_reply_middleware
 from simulator.latency import latency_middleware
 from simulator.oauth import OAuthError
 from simulator.state import SimulatorState, state_of
@@ -60,6 +60,6 @@ async def token(request: web.Request) -> web.Response:
 
 def create_auth_app() -> web.Application:
     """Build the token sub-application (mounted at `/smartcar/auth`)."""
-    app = web.Application(middlewares=[latency_middleware, malformed_reply_middleware])
+    app = web.Application(middlewares=[latency_middleware, injected_reply_middleware])
     app.router.add_post(TOKEN_PATH, token)
     return app

@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from simulator.clock import isoformat
-from simulator.faults import malformed_reply_middleware
+from simulator.faults import injected_reply_middleware
 from simulator.latency import latency_middleware
 from simulator.smartcar_v3.cloud import CONNECTION_MODES, Connection
 from simulator.smartcar_v3.commands import COMMANDS, CommandSpec, execution
@@ -372,7 +372,7 @@ async def not_found(request: web.Request) -> web.Response:
 def create_vehicle_api_app() -> web.Application:
     """Build the Vehicle API v3 sub-application (mounted at `/smartcar/vehicle`)."""
     app = web.Application(
-        middlewares=[latency_middleware, smartcar_v3_middleware, malformed_reply_middleware]
+        middlewares=[latency_middleware, smartcar_v3_middleware, injected_reply_middleware]
     )
     app.router.add_get(f"/{VERSION}/connections", list_connections)
     app.router.add_get(f"/{VERSION}/vehicles/{{vehicle_id}}", get_vehicle)

@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.faults import malformed_reply_middleware
+from simulator.faults import injected_reply_middleware
 from simulator.latency import latency_middleware
 from simulator.oauth import OAuthError
 from simulator.state import SimulatorState, state_of
@@ -64,6 +64,6 @@ async def token(request: web.Request) -> web.Response:
 
 def create_iam_app() -> web.Application:
     """Build the IAM sub-application (mounted at `/smartcar/iam`)."""
-    app = web.Application(middlewares=[latency_middleware, malformed_reply_middleware])
+    app = web.Application(middlewares=[latency_middleware, injected_reply_middleware])
     app.router.add_post(TOKEN_PATH, token)
     return app

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.faults import malformed_reply_middleware
+from simulator.faults import injected_reply_middleware
 from simulator.latency import latency_middleware
 from simulator.smartcar_v3.api import VERSION, authorize, injected_fault, smartcar_v3_middleware
 from simulator.smartcar_v3.errors import SmartcarV3Error
@@ -65,7 +65,7 @@ async def not_found(request: web.Request) -> web.Response:
 def create_management_app() -> web.Application:
     """Build the Management API v3 sub-application (mounted at `/smartcar/management`)."""
     app = web.Application(
-        middlewares=[latency_middleware, smartcar_v3_middleware, malformed_reply_middleware]
+        middlewares=[latency_middleware, smartcar_v3_middleware, injected_reply_middleware]
     )
     app.router.add_post(f"/{VERSION}{SUBSCRIPTIONS}", subscribe)
     app.router.add_route("*", "/{tail:.*}", not_found)

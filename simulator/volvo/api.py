@@ -9,7 +9,7 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from simulator.faults import malformed_reply_middleware
+from simulator.faults import EMPTY_VEHICLE_LIST, VEHICLE_LIST, Fault, injected_reply_middleware
 from simulator.latency import latency_middleware
 from simulator.state import SimulatorState, state_of
 from simulator.vehicle import Vehicle
@@ -130,17 +130,19 @@ def _check_scopes(grant: VolvoGrant, scopes: tuple[str, ...]) -> None:
 
 async def _injected_fault(
     state: SimulatorState, vehicle_id: str | None, name: str, scopes: tuple[str, ...]
-) -> None:
+) -> Fault | None:
+    """Apply a matching fault: raise its error, or return an EMPTY_VEHICLE_LIST for the list."""
     fault = await state.faults.trigger(PROVIDER, vehicle_id, name)
-    if fault is not None:
-        raise VolvoApiError(
-            fault.type,
-            fault.code,
-            status=fault.status,
-            retry_after=fault.retry_after,
-            scope=" ".join(scopes),
-            replenished_in=state.volvo.quota.replenished_in(state.clock.now()),
-        )
+    if fault is None or fault.type == EMPTY_VEHICLE_LIST:
+        return fault
+    raise VolvoApiError(
+        fault.type,
+        fault.code,
+        status=fault.status,
+        retry_after=fault.retry_after,
+        scope=" ".join(scopes),
+        replenished_in=state.volvo.quota.replenished_in(state.clock.now()),
+    )
 
 
 async def _body(request: web.Request) -> Any:
@@ -167,9 +169,9 @@ async def list_vehicles(request: web.Request) -> web.Response:
     state = state_of(request)
     grant = _grant(request, state)
     scopes = ("conve:vehicle_relation",)
-    await _injected_fault(state, None, "/vehicles", scopes)
+    emptied = await _injected_fault(state, None, VEHICLE_LIST, scopes) is not None
     _check_scopes(grant, scopes)
-    vins = [vin for vin in grant.vins if _car(state, vin) is not None]
+    vins = [] if emptied else [vin for vin in grant.vins if _car(state, vin) is not None]
     return web.json_response({"data": [{"vin": vin} for vin in vins]})
 
 
@@ -224,7 +226,7 @@ async def not_found(request: web.Request) -> web.Response:
 def create_volvo_api_app() -> web.Application:
     """Build the API sub-application (mounted at `/volvo/api`)."""
     app = web.Application(
-        middlewares=[latency_middleware, volvo_api_middleware, malformed_reply_middleware]
+        middlewares=[latency_middleware, volvo_api_middleware, injected_reply_middleware]
     )
     app.router.add_route("*", f"/{CONNECTED}/vehicles", list_vehicles)
     app.router.add_route(

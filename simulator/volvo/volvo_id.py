@@ -12,7 +12,7 @@ from multidict import MultiDictProxy
 from yarl import URL
 
 from simulator.config import SimulatorConfig
-from simulator.faults import malformed_reply_middleware
+from simulator.faults import injected_reply_middleware
 from simulator.latency import latency_middleware
 from simulator.oauth import OAuthError
 from simulator.state import SimulatorState, state_of
@@ -235,7 +235,7 @@ async def token(request: web.Request) -> web.Response:
 def create_volvo_id_app() -> web.Application:
     """Build the Volvo ID sub-application (mounted at `/volvo/id`)."""
     app = web.Application(
-        middlewares=[latency_middleware, sign_in_errors_middleware, malformed_reply_middleware]
+        middlewares=[latency_middleware, sign_in_errors_middleware, injected_reply_middleware]
     )
     app.router.add_get(AUTHORIZE_PATH, authorize)
     app.router.add_post(AUTHORIZE_PATH, decide)

@@ -923,6 +923,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] | None = None
     text: str | None = None
+    raw: bytes | None = None  # as JSON, whatever the bytes
 
 
 @pytest.fixture
@@ -932,6 +933,10 @@ async def fake(socket_enabled: None) -> AsyncIterator[tuple[dict[str, Reply], Vo
 
     async def handler(request: web.Request) -> web.Response:
         reply = replies.get(request.path, Reply({}, 404))
+        if reply.raw is not None:
+            return web.Response(
+                body=reply.raw, status=reply.status, content_type="application/json"
+            )
         if reply.text is not None:
             return web.Response(text=reply.text, status=reply.status, headers=reply.headers)
         return web.json_response(reply.body, status=reply.status, headers=reply.headers)
@@ -1029,7 +1034,7 @@ async def test_odd_values_read_as_unknown(fake: tuple[dict[str, Reply], VolvoCli
     )
     replies[f"{CV}/windows"] = Reply({"data": {"frontLeftWindow": _field("UNSPECIFIED")}})
     replies[f"{CV}/odometer"] = Reply(
-        {"data": {"odometer": _field("1000", "mi", at="2026-11-18T12:00:00")}}
+        {"data": {"odometer": _field(1000, "mi", at="2026-11-18T12:00:00")}}
     )
     replies[f"{CV}/tyres"] = Reply(
         {
@@ -1044,7 +1049,8 @@ async def test_odd_values_read_as_unknown(fake: tuple[dict[str, Reply], VolvoCli
     replies[f"{CV}/warnings"] = Reply({"data": {"brakeLightLeftWarning": _field("UNSPECIFIED")}})
     replies[f"{CV}/diagnostics"] = Reply({"data": {"serviceWarning": _field("UNKNOWN_WARNING")}})
     replies[f"{CV}/brakes"] = Reply({"data": {"brakeFluidLevelWarning": _field(True)}})
-    replies[f"{CV}/fuel"] = Reply({"data": {"fuelAmount": _field("lots", "l")}})
+    # A number in a string is no number (only the location's heading comes as one).
+    replies[f"{CV}/fuel"] = Reply({"data": {"fuelAmount": _field("40", "l")}})
     replies[f"{CV}/statistics"] = Reply({"data": {"distanceToEmptyTank": _field(100, "miles")}})
     snapshot = await client.async_read(XC60_VIN, FEATURES)
     assert snapshot.readings[Feature.SECURITY] == Security(
@@ -1125,6 +1131,10 @@ def _location(coordinates: Any, heading: Any = "90") -> dict[str, Any]:
     [
         (_location([11.9, 57.7]), Location(57.7, 11.9, heading=90.0)),
         (_location([11.9, 57.7, 10.0], heading="north"), Location(57.7, 11.9)),
+        (_location([11.9, 57.7], heading="400"), Location(57.7, 11.9)),
+        (_location([11.9, 57.7], heading=90), Location(57.7, 11.9, heading=90.0)),
+        (_location([11.9, 200]), None),
+        (_location([-180.5, 57.7]), None),
         (_location("here"), None),
         (_location([11.9]), None),
         (_location(["east", 57.7]), None),
@@ -1272,3 +1282,37 @@ async def test_a_success_that_is_not_json_is_a_communication_error(
     replies["/volvo/api/connected-vehicle/v2/vehicles"] = Reply(text="<html>maintenance</html>")
     with pytest.raises(CommunicationError):
         await client.async_get_vehicle_ids()
+
+
+@pytest.mark.parametrize(
+    ("status", "raw", "error"),
+    [
+        (200, "<html>réessayez</html>".encode("latin-1"), CommunicationError),
+        (200, b"[" * 100_000 + b"]" * 100_000, CommunicationError),
+        (200, b'{"a":' * 100_000 + b"1" + b"}" * 100_000, CommunicationError),
+        (503, b"[" * 100_000 + b"]" * 100_000, ProviderError),
+        (503, "<html>réessayez</html>".encode("latin-1"), ProviderError),
+    ],
+)
+async def test_what_the_library_cannot_parse_is_a_typed_error(
+    fake: tuple[dict[str, Reply], VolvoClient], status: int, raw: bytes, error: type[Exception]
+) -> None:
+    """Latin-1 or nesting deeper than json parses, said to be JSON: UnicodeDecodeError and
+    RecursionError inside the library come out as our errors (issue 15, item 4)."""
+    replies, client = fake
+    replies["/volvo/api/connected-vehicle/v2/vehicles"] = Reply(status=status, raw=raw)
+    with pytest.raises(error) as raised:
+        await client.async_get_vehicle_ids()
+    if isinstance(raised.value, ProviderError):
+        assert (raised.value.details.status, raised.value.type) == (status, "SERVICE_UNAVAILABLE")
+
+
+async def test_a_model_year_out_of_range_is_unreadable(
+    fake: tuple[dict[str, Reply], VolvoClient],
+) -> None:
+    replies, client = fake
+    replies[CV] = Reply({"data": DETAILS | {"modelYear": 1e300}})
+    with pytest.raises(CommunicationError):
+        await client.async_get_vehicle(XC60_VIN)
+    replies[CV] = Reply({"data": DETAILS | {"images": "none"}})
+    assert (await client.async_get_vehicle(XC60_VIN)).image_url is None

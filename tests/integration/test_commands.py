@@ -31,14 +31,14 @@ async def test_lock_and_unlock(
 ) -> None:
     """Locking shows locked at once and the car is locked; unlocking likewise."""
     await setup_integration()
-    assert state_of(hass, "lock.ford_f_150") == LockState.UNLOCKED
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.UNLOCKED
 
-    await call(hass, "lock", "lock", "lock.ford_f_150")
-    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKED
+    await call(hass, "lock", "lock", "lock.ford_f_150_door_lock")
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.LOCKED
     assert (await sim.vehicle("Ford"))["state"]["locked"] is True
 
-    await call(hass, "lock", "unlock", "lock.ford_f_150")
-    assert state_of(hass, "lock.ford_f_150") == LockState.UNLOCKED
+    await call(hass, "lock", "unlock", "lock.ford_f_150_door_lock")
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.UNLOCKED
     assert (await sim.vehicle("Ford"))["state"]["locked"] is False
 
 
@@ -48,11 +48,11 @@ async def test_lock_shows_locking_while_the_car_works(
     """While the command runs the lock is `locking`."""
     await setup_integration()
     await sim.latency(300)
-    task = hass.async_create_task(call(hass, "lock", "lock", "lock.ford_f_150"))
+    task = hass.async_create_task(call(hass, "lock", "lock", "lock.ford_f_150_door_lock"))
     await asyncio.sleep(0.1)
-    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKING
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.LOCKING
     await task
-    assert state_of(hass, "lock.ford_f_150") == LockState.LOCKED
+    assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.LOCKED
 
 
 async def test_a_command_is_confirmed_with_one_read(
@@ -63,7 +63,7 @@ async def test_a_command_is_confirmed_with_one_read(
     ford = await sim.vehicle("Ford")
     await sim.reset_stats()
 
-    await call(hass, "lock", "lock", "lock.ford_f_150")
+    await call(hass, "lock", "lock", "lock.ford_f_150_door_lock")
     await hass.async_block_till_done(wait_background_tasks=True)
 
     usage = (await sim.stats())["vehicles"][ford["id"]]
@@ -74,11 +74,16 @@ async def test_a_command_is_confirmed_with_one_read(
 @pytest.mark.parametrize(
     ("make", "entity_id", "setup", "translation_key"),
     [
-        ("Ford", "lock.ford_f_150", {"moving": True}, "vehicle_state_in_motion"),
-        ("Ford", "lock.ford_f_150", {"doors": {"frontLeft": "OPEN"}}, "vehicle_state_door_open"),
-        ("Ford", "lock.ford_f_150", {"asleep": True}, "vehicle_state_asleep"),
-        ("Volkswagen", "lock.volkswagen_id_4", {}, "not_supported"),
-        ("Tesla", "lock.tesla_model_3", {}, "virtual_key_required"),
+        ("Ford", "lock.ford_f_150_door_lock", {"moving": True}, "vehicle_state_in_motion"),
+        (
+            "Ford",
+            "lock.ford_f_150_door_lock",
+            {"doors": {"frontLeft": "OPEN"}},
+            "vehicle_state_door_open",
+        ),
+        ("Ford", "lock.ford_f_150_door_lock", {"asleep": True}, "vehicle_state_asleep"),
+        ("Volkswagen", "lock.volkswagen_id_4_door_lock", {}, "not_supported"),
+        ("Tesla", "lock.tesla_model_3_door_lock", {}, "virtual_key_required"),
     ],
 )
 async def test_lock_refusals_say_why(
@@ -105,13 +110,35 @@ async def test_lock_refusals_say_why(
     assert state_of(hass, entity_id) == before
 
 
+async def test_a_command_the_car_cannot_do_is_refused_once(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """The ID.4 answers that it cannot lock: later locks say so without a request, until a
+    reload asks the car again.
+    """
+    entry = await setup_integration()
+    await sim.reset_stats()
+    for _ in range(3):
+        with pytest.raises(HomeAssistantError) as raised:
+            await call(hass, "lock", "lock", "lock.volkswagen_id_4_door_lock")
+        assert raised.value.translation_key == "not_supported"
+    vw = await sim.vehicle("Volkswagen")
+    assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 1
+
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "lock", "lock", "lock.volkswagen_id_4_door_lock")
+    assert (await sim.stats())["vehicles"][vw["id"]]["requests"] == 2
+
+
 async def test_virtual_key_error_tells_where_to_add_the_key(
     hass: HomeAssistant, setup_integration: SetupIntegration
 ) -> None:
     """The Tesla's refusal carries the link that adds Smartcar's virtual key."""
     await setup_integration()
     with pytest.raises(HomeAssistantError) as raised:
-        await call(hass, "lock", "unlock", "lock.tesla_model_3")
+        await call(hass, "lock", "unlock", "lock.tesla_model_3_door_lock")
     assert "https://www.tesla.com/_ak/smartcar.com" in str(raised.value)
 
 
@@ -151,11 +178,13 @@ async def test_set_charge_limit(
     assert (await sim.vehicle("Volkswagen"))["state"]["charge"]["limit"] == 0.85
 
 
-@pytest.mark.parametrize("value", [30, 101])
+@pytest.mark.parametrize("value", [30, 101, float("nan"), float("inf")])
 async def test_charge_limit_out_of_range_sends_nothing(
-    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, value: int
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, value: float
 ) -> None:
-    """A limit outside 50-100 % is the user's mistake: refused before any API call."""
+    """A limit outside 50-100 %, or no number at all, is the user's mistake: refused before any
+    API call.
+    """
     await setup_integration()
     await sim.reset_stats()
     with pytest.raises(ServiceValidationError):
@@ -178,7 +207,7 @@ async def test_send_destination(
 ) -> None:
     """The action hands a destination to the car's navigation."""
     await setup_integration()
-    device_id = await _device_id(hass, "lock.ford_f_150")
+    device_id = await _device_id(hass, "lock.ford_f_150_door_lock")
 
     await hass.services.async_call(
         DOMAIN,
@@ -209,7 +238,7 @@ async def test_send_destination_bad_input_sends_nothing(
     """Bad coordinates or an unknown device are refused before any API call."""
     await setup_integration()
     await sim.reset_stats()
-    device_id = await _device_id(hass, "lock.ford_f_150")
+    device_id = await _device_id(hass, "lock.ford_f_150_door_lock")
 
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(

@@ -25,6 +25,7 @@ from custom_components.connected_car.const import (
     CONF_VEHICLES,
     DOMAIN,
 )
+from custom_components.connected_car.providers.smartcar import SmartcarProvider
 
 from .conftest import SetupIntegration
 from .simulator_control import SimulatorControl, connect, finish_connect, start_flow
@@ -234,12 +235,21 @@ async def test_reconfigure_changes_mode(
 async def test_options_set_the_monthly_budget(
     hass: HomeAssistant, setup_integration: SetupIntegration
 ) -> None:
-    """The budget option changes each car's polling interval."""
+    """The form says how often the least polled car is read and the smallest budget; the
+    budget option changes each car's polling interval.
+    """
     entry = await setup_integration()
     before = {c.vehicle.id: c.update_interval for c in entry.runtime_data.coordinators.values()}
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+    longest = max(c.idle_interval for c in entry.runtime_data.coordinators.values())
+    hours, minutes = divmod(round(longest.total_seconds() / 60), 60)
+    assert hours > 0
+    assert result["description_placeholders"] == {
+        "interval": f"{hours} h {minutes} min",
+        "minimum": str(SmartcarProvider.budget_option.minimum),
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_MONTHLY_BUDGET: 5000}
     )
@@ -294,3 +304,14 @@ async def test_several_credentials_of_the_provider_are_offered(hass: HomeAssista
     )
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     assert URL(result["url"]).query["client_id"] == "second-client-id"
+
+
+async def test_options_of_an_entry_not_loaded(
+    hass: HomeAssistant, setup_integration: SetupIntegration
+) -> None:
+    """An entry that is not loaded has no polling to describe: the form says "-"."""
+    entry = await setup_integration()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"]["interval"] == "-"

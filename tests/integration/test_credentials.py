@@ -46,15 +46,53 @@ def test_a_credential_belongs_to_one_provider(
     assert provider_of_credential(auth_domain, credential).key == provider
 
 
-async def test_the_credentials_dialog_names_every_provider(
+async def _dialog_placeholders(
     hass: HomeAssistant, hass_ws_client: WebSocketGenerator
-) -> None:
-    """The dialog says to add one application per provider, and where each is made."""
+) -> dict[str, str]:
+    """The placeholders the frontend fills into the credentials dialog."""
     assert await async_setup_component(hass, "application_credentials", {})
     client = await hass_ws_client(hass)
     await client.send_json_auto_id({"type": "application_credentials/config"})
     result = (await client.receive_json())["result"]
-    placeholders = result["integrations"][DOMAIN]["description_placeholders"]
+    return result["integrations"][DOMAIN]["description_placeholders"]  # type: ignore[no-any-return]
+
+
+async def test_the_credentials_dialog_names_every_provider(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    """The dialog says to add one application per provider, and where each is made."""
+    placeholders = await _dialog_placeholders(hass, hass_ws_client)
     assert placeholders["providers"] == "Smartcar, Volvo Cars"
-    assert placeholders["redirect_url"] == "https://my.home-assistant.io/redirect/oauth"
     assert placeholders["volvo_url"].startswith("https://developer.volvocars.com/")
+
+
+@pytest.mark.parametrize(
+    ("my_home_assistant", "external_url", "internal_url", "redirect_url"),
+    [
+        (True, None, None, "https://my.home-assistant.io/redirect/oauth"),
+        (
+            False,
+            "https://home.example.org",
+            "http://192.168.1.2:8123",
+            "https://home.example.org/auth/external/callback",
+        ),
+        (False, None, "http://192.168.1.2:8123", "http://192.168.1.2:8123/auth/external/callback"),
+        (False, None, None, "https://YOUR_HOME_ASSISTANT/auth/external/callback"),
+    ],
+)
+async def test_the_credentials_dialog_shows_the_redirect_uri_to_register(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    my_home_assistant: bool,
+    external_url: str | None,
+    internal_url: str | None,
+    redirect_url: str,
+) -> None:
+    """The redirect URI Home Assistant will use: My Home Assistant's, else this instance's own."""
+    if my_home_assistant:
+        hass.config.components.add("my")
+    await hass.config.async_update(external_url=external_url, internal_url=internal_url)
+
+    placeholders = await _dialog_placeholders(hass, hass_ws_client)
+
+    assert placeholders["redirect_url"] == redirect_url

@@ -11,6 +11,7 @@ from .simulator_control import SimulatorControl
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.freeze_time("2026-12-01T08:00:00+00:00")
 async def test_entities_of_every_car(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
@@ -58,14 +59,14 @@ async def test_entities_follow_the_car_support(
     """Only what a car supports is created: no fuel on an EV, no charging on a petrol truck."""
     await setup_integration()
 
-    assert hass.states.get("sensor.tesla_model_3_battery") is not None
+    assert hass.states.get("sensor.tesla_model_3_battery_level") is not None
     assert hass.states.get("sensor.tesla_model_3_fuel_level") is None
     assert hass.states.get("sensor.ford_f_150_fuel_level") is not None
-    assert hass.states.get("sensor.ford_f_150_battery") is None
+    assert hass.states.get("sensor.ford_f_150_battery_level") is None
     assert hass.states.get("switch.ford_f_150_charging") is None
     assert hass.states.get("binary_sensor.ford_f_150_charging_port") is None
     assert hass.states.get("sensor.toyota_rav4_prime_fuel_level") is not None
-    assert hass.states.get("sensor.toyota_rav4_prime_battery") is not None
+    assert hass.states.get("sensor.toyota_rav4_prime_battery_level") is not None
 
 
 async def test_imperial_users_see_miles_and_psi(

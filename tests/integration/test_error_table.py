@@ -59,10 +59,10 @@ def expected(error_type: str, code: str | None) -> Expected:
             next_requests=0,
             issues_clear=False,
         )
-    if error_type == "CONNECTED_SERVICES_ACCOUNT":
+    if error_type == "CONNECTED_SERVICES_ACCOUNT":  # the last values stay while the owner acts
         if code == "VIRTUAL_KEY_REQUIRED":  # cleared by the next command that goes through
-            return Expected(issues=("virtual_key_required",), issues_clear=False)
-        return Expected(issues=(ACCOUNT_ISSUES[code or ""],))
+            return Expected(issues=("virtual_key_required",), available=True, issues_clear=False)
+        return Expected(issues=(ACCOUNT_ISSUES[code or ""],), available=True)
     if error_type == "VEHICLE_STATE" and code in (
         "ASLEEP",
         "UNREACHABLE",
@@ -76,7 +76,7 @@ def expected(error_type: str, code: str | None) -> Expected:
             return Expected(
                 issues=("budget_used_up",), available=True, next_requests=0, issues_clear=False
             )
-        return Expected(issues=(f"billing_{(code or '').lower()}",))
+        return Expected(issues=(f"billing_{(code or '').lower()}",), available=True)
     return RETRY
 
 

@@ -293,3 +293,63 @@ async def test_stored_values_that_no_longer_fit_are_read_again(
     assert state_of(hass, f"sensor.{car.entity}_fuel_level") != STATE_UNAVAILABLE
     # The odometer is unknown until the car is read.
     assert state_of(hass, f"sensor.{car.entity}_odometer") == STATE_UNAVAILABLE
+
+
+async def test_setup_honours_retry_after(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Setup meets a 429 asking for an hour: its retries send nothing until the hour is over."""
+    entry = await setup_integration()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_VEHICLES: {}})
+    await sim.inject_error(
+        path="/vehicles", type="RATE_LIMIT", code="SMARTCAR_API", retry_after=3600
+    )
+    await sim.reset_stats()
+
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    await _step(hass, freezer, timedelta(minutes=50))
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert (await sim.stats())["totals"]["requests"] == 1
+
+    await sim.clear_errors()
+    await _step(hass, freezer, timedelta(minutes=30))
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_an_empty_car_list_removes_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    provider: str,
+) -> None:
+    """The provider lists no cars at a restart and at the next check: every device and entity
+    stays, and no car is read again to get them back.
+    """
+    entry = await setup_integration(provider=provider)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    await sim.inject_error(provider=provider, type="EMPTY_VEHICLE_LIST", times=2)
+    await sim.reset_stats()
+
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    await _step(hass, freezer, ACCOUNT_CHECK_INTERVAL)
+
+    assert len(dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)) == len(
+        devices
+    )
+    assert len(er.async_entries_for_config_entry(entity_registry, entry.entry_id)) == len(entities)
+    assert len(entry.runtime_data.coordinators) == len(devices)
+    assert set(entry.runtime_data.missing) == set(entry.data[CONF_VEHICLES])
+    car, _ = await _car(sim, provider)
+    assert state_of(hass, f"sensor.{car.entity}_odometer") != STATE_UNAVAILABLE
+
+    await _step(hass, freezer, ACCOUNT_CHECK_INTERVAL)
+    assert not entry.runtime_data.missing

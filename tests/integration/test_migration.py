@@ -22,7 +22,7 @@ async def test_entry_of_version_1_1_migrates_its_ids(
         e.entity_id: e.unique_id
         for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     }
-    lock_state = state_of(hass, "lock.ford_f_150")
+    lock_state = state_of(hass, "lock.ford_f_150_door_lock")
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
 
@@ -73,7 +73,7 @@ async def test_entry_of_version_1_1_migrates_its_ids(
     assert migrated.pop(stray.entity_id) == "gone-car_odometer"
     assert migrated == entities
     assert device_registry.async_get(stray_device.id) is None  # gone with its car
-    assert state_of(hass, "lock.ford_f_150") == lock_state
+    assert state_of(hass, "lock.ford_f_150_door_lock") == lock_state
     assert "lock" in entry.runtime_data.coordinators[next(iter(entry.data[CONF_VEHICLES]))].commands
     devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert len(devices) == 4

@@ -203,7 +203,7 @@ async def test_refresh_button_says_when_it_failed(
         await hass.services.async_call(
             "button", "press", {"entity_id": "button.ford_f_150_refresh"}, blocking=True
         )
-    assert raised.value.translation_key == "refresh_failed"
+    assert raised.value.translation_key == "provider_error"
 
 
 async def test_rotated_refresh_token_is_stored_at_once(
@@ -234,7 +234,7 @@ async def test_unload_and_reload_leave_nothing_behind(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
-    assert hass.states.get("lock.ford_f_150").state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    assert hass.states.get("lock.ford_f_150_door_lock").state == STATE_UNAVAILABLE  # type: ignore[union-attr]
     await sim.reset_stats()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(days=2))
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -243,7 +243,7 @@ async def test_unload_and_reload_leave_nothing_behind(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("lock.ford_f_150").state == "unlocked"  # type: ignore[union-attr]
+    assert hass.states.get("lock.ford_f_150_door_lock").state == "unlocked"  # type: ignore[union-attr]
 
 
 async def test_restart_costs_no_discovery(

@@ -22,7 +22,7 @@ from custom_components.connected_car.schedule import next_month
 
 from .conftest import SetupIntegration
 from .helpers import reauth_started, state_of
-from .simulator_control import SimulatorControl
+from .simulator_control import SimulatorControl, finish_connect
 
 
 async def ford_coordinator(
@@ -68,11 +68,15 @@ async def submit(client: Any, flow_id: str) -> dict[str, Any]:
 async def test_missing_permission_on_one_path(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
     issue_registry: ir.IssueRegistry,
     setup_integration: SetupIntegration,
     sim: SimulatorControl,
 ) -> None:
-    """A 403 on /location: only the tracker goes, one repair names the permission, no reauth."""
+    """A 403 on /location: only the tracker goes; one repair says in words what is not shared;
+    its fix reconnects the account, says so instead of "repaired", and the repair closes only
+    once the new grant shares the location.
+    """
     ford_id, coordinator = await ford_coordinator(setup_integration, sim)
     await sim.inject_error(vehicle_id=ford_id, path="/location", type="PERMISSION", code=None)
 
@@ -80,17 +84,17 @@ async def test_missing_permission_on_one_path(
 
     assert state_of(hass, "device_tracker.ford_f_150_location") == STATE_UNAVAILABLE
     assert state_of(hass, "sensor.ford_f_150_odometer") != STATE_UNAVAILABLE
-    issue = issue_registry.async_get_issue(
-        DOMAIN, f"smartcar_{ford_id}_missing_permission_read_location"
-    )
+    issue_id = f"smartcar_{ford_id}_missing_permission_read_location"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "missing_permission"
-    assert issue.translation_placeholders == {
+    placeholders = {
         "car": "Ford F-150",
-        "permission": "read_location",
+        "data": "location",
         "provider": "Smartcar",
         "url": "https://smartcar.com/docs/errors/api-errors/permission-errors",
     }
+    assert issue.translation_placeholders == placeholders
     assert issue.is_fixable
     assert not reauth_started(hass)
 
@@ -102,16 +106,26 @@ async def test_missing_permission_on_one_path(
     client = await hass_client()
     flow = await fix(client, issue.issue_id)
     assert flow["step_id"] == "confirm"
-    assert flow["description_placeholders"] == {
-        "car": "Ford F-150",
-        "permission": "read_location",
-        "provider": "Smartcar",
-        "url": "https://smartcar.com/docs/errors/api-errors/permission-errors",
-    }
+    assert flow["description_placeholders"] == placeholders
     result = await submit(client, flow["flow_id"])
-    assert result["type"] == "create_entry"
+    assert result["type"] == "abort"
+    assert result["reason"] == "reauth_started"
     await hass.async_block_till_done()
-    assert reauth_started(hass)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+    [reauth] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert reauth["step_id"] == "reauth_permission"
+    result = await hass.config_entries.flow.async_configure(reauth["flow_id"])
+    assert result["description_placeholders"]["data"] == "location"
+    await sim.clear_errors()
+    result = await hass.config_entries.flow.async_configure(reauth["flow_id"], {})
+    result = await finish_connect(hass, await hass_client_no_auth(), sim, result)
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    await entry.runtime_data.coordinators[ford_id].async_refresh_everything()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert state_of(hass, "device_tracker.ford_f_150_location") != STATE_UNAVAILABLE
 
 
 async def test_account_repair_rechecks_before_closing(
@@ -292,7 +306,7 @@ async def test_rate_limit_sends_nothing_until_retry_after(
     await pass_time(hass, freezer, 60)
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
-            "lock", "lock", {"entity_id": "lock.ford_f_150"}, blocking=True
+            "lock", "lock", {"entity_id": "lock.ford_f_150_door_lock"}, blocking=True
         )
     assert raised.value.translation_key == "rate_limited"
     with pytest.raises(HomeAssistantError):
@@ -594,7 +608,7 @@ async def test_command_errors_are_translated(
         pytest.raises(HomeAssistantError) as raised,
     ):
         await hass.services.async_call(
-            "lock", "lock", {"entity_id": "lock.ford_f_150"}, blocking=True
+            "lock", "lock", {"entity_id": "lock.ford_f_150_door_lock"}, blocking=True
         )
     await hass.async_block_till_done()
 
@@ -648,7 +662,7 @@ async def test_used_up_budget_refuses_commands_saying_when_it_renews(
 
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
-            "lock", "lock", {"entity_id": "lock.ford_f_150"}, blocking=True
+            "lock", "lock", {"entity_id": "lock.ford_f_150_door_lock"}, blocking=True
         )
     assert raised.value.translation_key == "budget_used_up"
     assert next_month(dt_util.utcnow()).date().isoformat() in str(raised.value)

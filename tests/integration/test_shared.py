@@ -125,7 +125,7 @@ async def test_a_feature_the_car_cannot_give_is_no_longer_read(
     provider: str,
 ) -> None:
     """The provider says the car has no odometer: one answer is no proof, three over half a day
-    are. Then the odometer goes, and nothing else does."""
+    are. Then the odometer goes, and nothing else does; Refresh asks for it once more."""
     entry = await setup_integration(provider=provider)
     car, vehicle_id = await _car(sim, provider)
     coordinator = entry.runtime_data.coordinators[vehicle_id]
@@ -149,6 +149,18 @@ async def test_a_feature_the_car_cannot_give_is_no_longer_read(
     assert state_of(hass, f"sensor.{car.entity}_odometer") == STATE_UNAVAILABLE
     assert state_of(hass, f"device_tracker.{car.entity}_location") != STATE_UNAVAILABLE
     assert not reauth_started(hass)
+
+    # After a reload the odometer has no entity; Refresh asks once more, and it is back.
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    gone = hass.states.get(f"sensor.{car.entity}_odometer")
+    assert gone is not None
+    assert gone.attributes.get("restored") is True  # only the registry's memory of it
+    await sim.clear_errors()
+    await entry.runtime_data.coordinators[vehicle_id].async_refresh_everything()
+    await hass.async_block_till_done()
+    assert Feature.ODOMETER in entry.runtime_data.coordinators[vehicle_id].supported
+    assert state_of(hass, f"sensor.{car.entity}_odometer") == odometer
 
 
 @pytest.mark.parametrize("provider", PER_PATH_PROVIDERS)

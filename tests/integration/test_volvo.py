@@ -55,7 +55,7 @@ async def test_volvo_id_login_creates_the_entry(
     assert set(entry.data[CONF_VEHICLES]) == {EX30, XC60, V60}
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert state_of(hass, "lock.volvo_ex30") == "locked"
+    assert state_of(hass, "lock.volvo_ex30_door_lock") == "locked"
 
 
 async def test_a_refused_api_key_is_asked_again(
@@ -148,13 +148,15 @@ async def test_the_cars_show_what_volvo_reports(
     cars = {car["vin"]: car["state"] for car in await sim.vehicles("volvo")}
 
     ex30 = cars[EX30]
-    assert state_of(hass, "lock.volvo_ex30") == ("locked" if ex30["locked"] else "unlocked")
-    assert float(state_of(hass, "sensor.volvo_ex30_battery")) == pytest.approx(
+    assert state_of(hass, "lock.volvo_ex30_door_lock") == (
+        "locked" if ex30["locked"] else "unlocked"
+    )
+    assert float(state_of(hass, "sensor.volvo_ex30_battery_level")) == pytest.approx(
         ex30["battery"]["percent"] * 100, abs=1
     )
     assert state_of(hass, "sensor.volvo_ex30_odometer") != STATE_UNAVAILABLE
     assert state_of(hass, "binary_sensor.volvo_ex30_hood") == "off"
-    assert hass.states.get("sensor.volvo_v60_battery") is None
+    assert hass.states.get("sensor.volvo_v60_battery_level") is None
     assert state_of(hass, "device_tracker.volvo_v60_location") == "not_home"
     assert state_of(hass, "binary_sensor.volvo_xc60_engine") == "off"
     assert state_of(hass, "sensor.volvo_ex30_charging_type") == "ac"
@@ -174,13 +176,15 @@ async def test_lock_unlock_and_buttons_reach_the_car(
     """Unlock and lock through the lock entity; flash through its button; one read confirms."""
     await setup_integration(provider="volvo")
     await hass.services.async_call(
-        "lock", "unlock", {"entity_id": "lock.volvo_ex30"}, blocking=True
+        "lock", "unlock", {"entity_id": "lock.volvo_ex30_door_lock"}, blocking=True
     )
     ex30 = next(c for c in await sim.vehicles("volvo") if c["vin"] == EX30)
     assert ex30["state"]["locked"] is False
-    assert state_of(hass, "lock.volvo_ex30") == "unlocked"
+    assert state_of(hass, "lock.volvo_ex30_door_lock") == "unlocked"
 
-    await hass.services.async_call("lock", "lock", {"entity_id": "lock.volvo_ex30"}, blocking=True)
+    await hass.services.async_call(
+        "lock", "lock", {"entity_id": "lock.volvo_ex30_door_lock"}, blocking=True
+    )
     ex30 = next(c for c in await sim.vehicles("volvo") if c["vin"] == EX30)
     assert ex30["state"]["locked"] is True
 
@@ -212,7 +216,7 @@ async def test_invoke_statuses_become_translated_errors(
     await sim.call("POST", "/volvo/invoke-status", {"status": status, "vehicle_id": EX30})
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
-            "lock", "lock", {"entity_id": "lock.volvo_ex30"}, blocking=True
+            "lock", "lock", {"entity_id": "lock.volvo_ex30_door_lock"}, blocking=True
         )
     assert raised.value.translation_key == key
 
@@ -289,6 +293,7 @@ async def test_options_set_the_daily_requests(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert set(result["data_schema"].schema) == {"daily_requests"}  # type: ignore[union-attr]
+    assert result["description_placeholders"]["interval"] == "30 min"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"daily_requests": 20_000.0}
     )
@@ -323,7 +328,7 @@ async def test_a_command_on_a_used_up_quota_says_when_it_renews(
     await sim.call("POST", "/volvo/quota", {"used": 10_000})
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
-            "lock", "unlock", {"entity_id": "lock.volvo_ex30"}, blocking=True
+            "lock", "unlock", {"entity_id": "lock.volvo_ex30_door_lock"}, blocking=True
         )
     assert raised.value.translation_key == "budget_used_up"
     tomorrow = (dt_util.utcnow() + timedelta(days=1)).date().isoformat()

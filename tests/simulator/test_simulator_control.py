@@ -233,6 +233,9 @@ async def test_injected_error_with_times_and_scope(simulator, token) -> None:
         "times": 2,
         "retry_after": None,
         "delay": None,
+        "content_type": None,
+        "body": None,
+        "body_base64": None,
     }
     assert (await simulator.api("GET", VW + "/odometer", token)).status == 200
     assert (await simulator.api("GET", FORD + "/location", token)).status == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -55,8 +57,9 @@ def parse_retry_after(value: str | None) -> int | None:
     """An HTTP Retry-After header in seconds from now: given as seconds, or as an HTTP date."""
     if value is None:
         return None
-    if value.strip().isdigit():
-        return int(value)
+    if (seconds := value.strip()).isascii() and seconds.isdecimal():  # not "²", which isdigit()
+        # Past 18 digits it is for ever: int() refuses 4,300 digits, and callers cut it to a day.
+        return int(seconds) if len(seconds) <= 18 else 10**18
     try:
         moment = parsedate_to_datetime(value)
     except TypeError, ValueError:
@@ -118,3 +121,14 @@ class ProviderError(ApiError):
     def code(self) -> str | None:
         """The provider's error code, e.g. IN_MOTION."""
         return self.details.code
+
+
+@contextmanager
+def expected_shape(provider: str) -> Iterator[None]:
+    """Turn an answer of an unexpected shape into a CommunicationError naming provider."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise CommunicationError(
+            f"{provider} answered in an unexpected shape ({type(err).__name__})"
+        ) from err

@@ -11,8 +11,7 @@ ErrorKind in ERROR_KINDS.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -26,7 +25,14 @@ from urllib.parse import quote
 
 import aiohttp
 
-from .errors import CommunicationError, ErrorDetails, ErrorKind, ProviderError, parse_retry_after
+from .errors import (
+    CommunicationError,
+    ErrorDetails,
+    ErrorKind,
+    ProviderError,
+    expected_shape,
+    parse_retry_after,
+)
 from .model import (
     Battery,
     Charge,
@@ -423,13 +429,13 @@ class HighMobilityClient:
     async def async_get_fleet(self) -> list[Clearance]:
         """Every car of the fleet with its clearance state and history."""
         answer = await self._call("GET", FLEET_PATH)
-        with _expected_shape():
+        with expected_shape("High Mobility"):
             return [_clearance(item) for item in _list(answer.body)]
 
     async def async_get_clearance(self, vin: str) -> Clearance:
         """One car's clearance; a VIN not in the fleet is UNSUPPORTED (404)."""
         answer = await self._call("GET", f"{FLEET_PATH}/{quote(vin, safe='')}")
-        with _expected_shape():
+        with expected_shape("High Mobility"):
             return _clearance(answer.body)
 
     async def async_add_vehicles(self, requests: Iterable[ClearanceRequest]) -> list[Clearance]:
@@ -445,7 +451,7 @@ class HighMobilityClient:
         }
         answer = await self._call("POST", FLEET_PATH, payload)
         brands = {car.vin: car.brand for car in cars}
-        with _expected_shape():
+        with expected_shape("High Mobility"):
             added = [_clearance(item) for item in _list(answer.body["vehicles"])]
         return [replace(c, brand=c.brand or brands.get(c.vin)) for c in added]
 
@@ -460,7 +466,7 @@ class HighMobilityClient:
         )
         if answer.status == HTTPStatus.CONFLICT:
             return None
-        with _expected_shape():
+        with expected_shape("High Mobility"):
             return ClearanceStatus(answer.body["status"])
 
     # Requests.
@@ -605,15 +611,6 @@ def _status_name(status: int) -> str:
 
 def _unexpected(what: str) -> CommunicationError:
     return CommunicationError(f"High Mobility answered {what}")
-
-
-@contextmanager
-def _expected_shape() -> Iterator[None]:
-    """Turn an answer of an unexpected shape into a CommunicationError."""
-    try:
-        yield
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise _unexpected(f"in an unexpected shape ({type(err).__name__})") from err
 
 
 def _no_data() -> ProviderError:

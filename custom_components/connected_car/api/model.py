@@ -25,6 +25,10 @@ class Feature(StrEnum):
     ENGINE = "engine"
     TIRE_WARNINGS = "tire_warnings"
     WARNINGS = "warnings"
+    NOMINAL_BATTERY_CAPACITY = "nominal_battery_capacity"
+    DIAGNOSTICS = "diagnostics"
+    TROUBLE_CODES = "trouble_codes"
+    SERVICE_HISTORY = "service_history"
 
 
 class Command(StrEnum):
@@ -85,6 +89,13 @@ class Battery:
 @dataclass(frozen=True)
 class BatteryCapacity:
     """Usable traction battery capacity in kWh."""
+
+    capacity: float | None
+
+
+@dataclass(frozen=True)
+class NominalBatteryCapacity:
+    """The traction battery's capacity in kWh as the maker states it (when new)."""
 
     capacity: float | None
 
@@ -199,6 +210,57 @@ class Security:
     front_trunk_open: bool | None = None  # a front trunk apart from trunk_open (the rear one)
 
 
+@dataclass(frozen=True)
+class SystemAlert:
+    """A monitored system of the car (the maker's id, say SYSTEM_EMISSIONS) that reports an alert."""
+
+    system: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """The car's monitored systems that report an alert; empty when all are fine."""
+
+    alerts: tuple[SystemAlert, ...] | None
+
+
+@dataclass(frozen=True)
+class TroubleCode:
+    """An active diagnostic trouble code (P0456) and when the car set it, where known."""
+
+    code: str
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TroubleCodes:
+    """The car's active diagnostic trouble codes; empty when there are none."""
+
+    codes: tuple[TroubleCode, ...] | None
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    """One service of the car: when, at which odometer reading (km), and what was done."""
+
+    performed_at: datetime
+    odometer: float | None = None
+    tasks: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ServiceHistory:
+    """The car's services the provider knows of (Smartcar: the last year); empty for none."""
+
+    services: tuple[ServiceRecord, ...] | None
+
+    @property
+    def last(self) -> ServiceRecord | None:
+        """The latest service, if any."""
+        return max(self.services or (), key=lambda s: s.performed_at, default=None)
+
+
 type Reading = (
     Battery
     | BatteryCapacity
@@ -213,6 +275,10 @@ type Reading = (
     | Engine
     | TireWarnings
     | Warnings
+    | NominalBatteryCapacity
+    | Diagnostics
+    | TroubleCodes
+    | ServiceHistory
 )
 
 

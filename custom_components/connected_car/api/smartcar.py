@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 import json
@@ -26,21 +25,32 @@ from .model import (
     ChargeLimit,
     ChargingState,
     Command,
+    Diagnostics,
     EngineOil,
     Feature,
     Fuel,
     Location,
+    NominalBatteryCapacity,
     Odometer,
     Reading,
     Security,
+    ServiceHistory,
+    ServiceRecord,
     Snapshot,
+    SystemAlert,
     Tires,
+    TroubleCode,
+    TroubleCodes,
     Vehicle,
 )
+from .values import checked, choice, flag, model_year, real, text
 
 PROVIDER = "smartcar"
 API_VERSION = "v2.0"
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=30)
+PAGE_SIZE = 50
+# Pages read of one list at most: 1,000 cars or permissions. A list that goes on is no list.
+MAX_PAGES = 20
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,10 @@ FEATURE_PATHS: dict[Feature, str] = {
     Feature.ENGINE_OIL: "/engine/oil",
     Feature.LOCATION: "/location",
     Feature.SECURITY: "/security",
+    Feature.NOMINAL_BATTERY_CAPACITY: "/battery/nominal_capacity",
+    Feature.DIAGNOSTICS: "/diagnostics/system_status",
+    Feature.TROUBLE_CODES: "/diagnostics/dtcs",
+    Feature.SERVICE_HISTORY: "/service/history",
 }
 FEATURE_PERMISSIONS: dict[Feature, str] = {
     Feature.BATTERY: "read_battery",
@@ -96,6 +110,10 @@ FEATURE_PERMISSIONS: dict[Feature, str] = {
     Feature.ENGINE_OIL: "read_engine_oil",
     Feature.LOCATION: "read_location",
     Feature.SECURITY: "read_security",
+    Feature.NOMINAL_BATTERY_CAPACITY: "read_battery",
+    Feature.DIAGNOSTICS: "read_diagnostics",
+    Feature.TROUBLE_CODES: "read_diagnostics",
+    Feature.SERVICE_HISTORY: "read_service_history",
 }
 COMMAND_PERMISSIONS: dict[Command, str] = {
     Command.LOCK: "control_security",
@@ -113,7 +131,11 @@ DEFAULT_SCOPE: tuple[str, ...] = (
     *dict.fromkeys(COMMAND_PERMISSIONS.values()),
 )
 PATH_FEATURES = {path: feature for feature, path in FEATURE_PATHS.items()}
-OPENING_STATUSES = frozenset({"OPEN", "CLOSED", "LOCKED", "UNLOCKED"})
+# Features whose answer is a JSON list; every other answer is an object.
+LIST_ANSWERS = frozenset({Feature.SERVICE_HISTORY})
+# An opening's status -> whether it is open (LOCKED means closed).
+OPENINGS = {"OPEN": True, "CLOSED": False, "LOCKED": False, "UNLOCKED": False}
+CHARGING_STATES = {state.upper(): state for state in ChargingState}
 # (type, code) -> what the error means; (type, None) covers the type's other codes. Unknown types
 # are transient.
 ERROR_KINDS: dict[tuple[str, str | None], ErrorKind] = {
@@ -179,18 +201,11 @@ class SmartcarClient:
     async def async_get_account_id(self) -> str:
         """The Smartcar user id: stable for one account, so it identifies the config entry."""
         body = await self._request("GET", "/user")
-        with _expected_shape():
-            return str(body["id"])
+        return _expected(text(_get(body, "id")), "user id")
 
     async def async_get_vehicle_ids(self) -> list[str]:
         """Every vehicle id the grant covers, following paging."""
-        ids: list[str] = []
-        while True:
-            body = await self._request("GET", f"/vehicles?limit=50&offset={len(ids)}")
-            with _expected_shape():
-                ids.extend(str(vehicle_id) for vehicle_id in body["vehicles"])
-                if not body["vehicles"] or len(ids) >= body["paging"]["count"]:
-                    return ids
+        return await self._paged("/vehicles", "vehicles")
 
     async def async_get_vehicle(self, vehicle_id: str) -> Vehicle:
         """The car's make, model and year, and its VIN where the grant allows."""
@@ -198,31 +213,21 @@ class SmartcarClient:
         vin: str | None = None
         try:
             body = await self._request("GET", f"/vehicles/{vehicle_id}/vin")
-            with _expected_shape():
-                vin = str(body["vin"])
+            vin = _expected(text(_get(body, "vin")), "VIN")
         except ProviderError as err:
             if err.type != "PERMISSION":
                 raise
-        with _expected_shape():
-            return Vehicle(
-                id=vehicle_id,
-                make=_display_make(str(info["make"])),
-                model=str(info["model"]),
-                year=int(info["year"]),
-                vin=vin,
-            )
+        return Vehicle(
+            id=vehicle_id,
+            make=_display_make(_expected(text(_get(info, "make")), "make")),
+            model=_expected(text(_get(info, "model")), "model"),
+            year=_expected(model_year(_get(info, "year")), "year"),
+            vin=vin,
+        )
 
     async def async_get_permissions(self, vehicle_id: str) -> set[str]:
         """The permissions the user granted for this car."""
-        permissions: list[str] = []
-        while True:
-            body = await self._request(
-                "GET", f"/vehicles/{vehicle_id}/permissions?limit=50&offset={len(permissions)}"
-            )
-            with _expected_shape():
-                permissions.extend(str(permission) for permission in body["permissions"])
-                if not body["permissions"] or len(permissions) >= body["paging"]["count"]:
-                    return set(permissions)
+        return set(await self._paged(f"/vehicles/{vehicle_id}/permissions", "permissions"))
 
     async def async_get_commands(self, vehicle_id: str, permissions: set[str]) -> set[Command]:
         """The commands the grant allows; Smartcar answers a car that cannot with an error."""
@@ -236,16 +241,42 @@ class SmartcarClient:
         body = await self._request(
             "POST", f"/vehicles/{vehicle_id}/batch", {"requests": [{"path": p} for p in paths]}
         )
+        items = _get(body, "responses")
+        if not isinstance(items, list):
+            raise _unexpected("a batch answer without a list of responses")
         snapshot = Snapshot()
-        with _expected_shape():
-            for item in body["responses"]:
-                _read_item(item, snapshot)
+        for item in items:
+            _read_item(item, paths, snapshot)
+        # A feature the answer left out (or named in an item too odd to read) failed alone.
+        for path in paths:
+            feature = PATH_FEATURES[path]
+            if feature not in snapshot.readings and feature not in snapshot.errors:
+                snapshot.errors[feature] = _malformed(None, {})
         return snapshot
 
     async def async_command(self, vehicle_id: str, command: Command, **params: float) -> None:
         """Send a command; raise ProviderError when the car or Smartcar refuses it."""
         path, body = _command_request(command, params)
         await self._request("POST", f"/vehicles/{vehicle_id}{path}", body)
+
+    async def _paged(self, path: str, key: str) -> list[str]:
+        """Every item of a paged list, in order, each once.
+
+        The list ends with an empty page or once it holds `paging.count` items. A page that brings
+        nothing new while the count says there is more, or a list still going after MAX_PAGES
+        pages, is a CommunicationError: a list cut short would read as cars that left the account.
+        """
+        items: dict[str, None] = {}
+        for _ in range(MAX_PAGES):
+            body = await self._request("GET", f"{path}?limit={PAGE_SIZE}&offset={len(items)}")
+            page, count = _page(body, key)
+            known = len(items)
+            items.update(dict.fromkeys(page))
+            if not page or len(items) >= count:
+                return list(items)
+            if len(items) == known:
+                raise _unexpected(f"a {key} page that repeats what came before")
+        raise _unexpected(f"a {key} list longer than {MAX_PAGES} pages")
 
     async def _request(
         self, method: str, path: str, payload: Mapping[str, Any] | None = None
@@ -259,14 +290,16 @@ class SmartcarClient:
                 headers={"Authorization": f"Bearer {token}", "SC-Unit-System": "metric"},
                 timeout=REQUEST_TIMEOUT,
             ) as response:
-                text = await response.text()
+                raw = await response.read()
                 headers = {key.lower(): value for key, value in response.headers.items()}
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as err:
             raise CommunicationError(f"Smartcar request failed: {type(err).__name__}") from err
+        # Bytes, whatever the content type says: json finds UTF-8/16/32 itself; anything else
+        # (a Latin-1 proxy page, nesting deeper than Python recurses) is no JSON.
         try:
-            body = json.loads(text)
-        except ValueError:
+            body = json.loads(raw)
+        except ValueError, RecursionError:
             body = None
         if status >= 400:
             raise _provider_error(body, status, headers)
@@ -275,30 +308,73 @@ class SmartcarClient:
         return body
 
 
-@contextmanager
-def _expected_shape() -> Iterator[None]:
-    """Turn an answer of an unexpected shape into a CommunicationError."""
-    try:
-        yield
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise CommunicationError(f"Smartcar answered in an unexpected shape ({err!r})") from err
+def _get(body: Any, key: str) -> Any:
+    """A key of a JSON object; None when the body is no object or lacks it."""
+    return body.get(key) if isinstance(body, dict) else None
 
 
-def _read_item(item: dict[str, Any], snapshot: Snapshot) -> None:
-    """One batch item into snapshot: a reading and when the car recorded it, or an error."""
-    feature = PATH_FEATURES.get(item["path"])
-    if feature is None:
+def _expected[T](value: T | None, what: str) -> T:
+    """The value, or a CommunicationError when the answer lacked it or had it of another type."""
+    if value is None:
+        raise _unexpected(f"no valid {what}")
+    return value
+
+
+def _unexpected(what: str) -> CommunicationError:
+    return CommunicationError(f"Smartcar answered in an unexpected shape ({what})")
+
+
+def _page(body: Any, key: str) -> tuple[list[str], int]:
+    """A page of a paged list: its items and the count of the whole list."""
+    items, count = _get(body, key), _get(_get(body, "paging"), "count")
+    if not isinstance(items, list) or not all(text(item) for item in items):
+        raise _unexpected(f"{key} that are not a list of strings")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise _unexpected("a paging count that is not a count")
+    return items, count
+
+
+def _status(value: object) -> int | None:
+    """An HTTP status code, or None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 100 <= value <= 599 else None
+
+
+def _item_headers(value: object) -> dict[str, str]:
+    """A batch item's headers, lower-cased; what is not a string header is left out."""
+    if not isinstance(value, dict):
+        return {}
+    return {k.lower(): v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _read_item(item: object, paths: list[str], snapshot: Snapshot) -> None:
+    """One batch item into snapshot: a reading and when the car recorded it, or an error.
+
+    An item that names no path asked for, or one answered already, is left out; any other oddity
+    fails its feature only.
+    """
+    path = _get(item, "path")
+    if path not in paths:
         return
-    code = int(item["code"])
-    headers = {key.lower(): value for key, value in (item.get("headers") or {}).items()}
-    if not 200 <= code < 300:
-        snapshot.errors[feature] = _provider_error(item.get("body"), code, headers)
+    feature = PATH_FEATURES[path]
+    if feature in snapshot.readings or feature in snapshot.errors:
         return
-    try:
-        snapshot.readings[feature] = PARSERS[feature](item["body"])
-    except KeyError, TypeError, ValueError, AttributeError:
+    headers = _item_headers(_get(item, "headers"))
+    code = _status(_get(item, "code"))
+    body = _get(item, "body")
+    if code is None or not 200 <= code < 300:
+        snapshot.errors[feature] = (
+            _malformed(None, headers) if code is None else _provider_error(body, code, headers)
+        )
+        return
+    shape = list if feature in LIST_ANSWERS else dict
+    parsed = PARSERS[feature](body) if isinstance(body, shape) else None
+    reading = None if parsed is None else checked(parsed)
+    if reading is None:
         snapshot.errors[feature] = _malformed(code, headers)
         return
+    snapshot.readings[feature] = reading
     if recorded := _parse_time(headers.get("sc-data-age")):
         snapshot.recorded_at[feature] = recorded
 
@@ -323,12 +399,16 @@ def _command_request(command: Command, params: Mapping[str, float]) -> tuple[str
 
 
 def _provider_error(body: Any, status: int, headers: Mapping[str, str]) -> ProviderError:
-    """The v2 error object as a ProviderError; an unreadable body still keeps the HTTP status."""
-    if not isinstance(body, dict) or "type" not in body:
+    """The v2 error object as a ProviderError; an unreadable body still keeps the HTTP status.
+
+    Every field is taken only when it has its documented type (statusCode a number, the rest
+    strings): a proxy's or a broken server's words are not Smartcar's.
+    """
+    error_type = text(_get(body, "type"))
+    if error_type is None:
         return _malformed(status, headers)
-    resolution = body.get("resolution")
-    resolution = resolution if isinstance(resolution, dict) else {}
-    error_type, code = str(body["type"]), body.get("code")
+    resolution = _get(body, "resolution")
+    code = text(body.get("code"))
     return ProviderError(
         ErrorDetails(
             provider=PROVIDER,
@@ -336,20 +416,20 @@ def _provider_error(body: Any, status: int, headers: Mapping[str, str]) -> Provi
             type=error_type,
             code=code,
             reason=refusal_reason(error_type, code),
-            status=int(body.get("statusCode") or status),
-            description=body.get("description"),
-            resolution_type=resolution.get("type"),
-            resolution_url=resolution.get("url"),
-            suggested_user_message=body.get("suggestedUserMessage"),
-            doc_url=body.get("docURL"),
-            request_id=body.get("requestId") or headers.get("sc-request-id"),
+            status=_status(body.get("statusCode")) or status,
+            description=text(body.get("description")),
+            resolution_type=text(_get(resolution, "type")),
+            resolution_url=text(_get(resolution, "url")),
+            suggested_user_message=text(body.get("suggestedUserMessage")),
+            doc_url=text(body.get("docURL")),
+            request_id=text(body.get("requestId")) or headers.get("sc-request-id"),
             retry_after=parse_retry_after(headers.get("retry-after")),
         )
     )
 
 
-def _malformed(status: int, headers: Mapping[str, str]) -> ProviderError:
-    error_type = "SERVER" if status >= 500 or status < 400 else "UNKNOWN"
+def _malformed(status: int | None, headers: Mapping[str, str]) -> ProviderError:
+    error_type = "UNKNOWN" if status is not None and 400 <= status < 500 else "SERVER"
     return ProviderError(
         ErrorDetails(
             provider=PROVIDER,
@@ -378,34 +458,99 @@ def _parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
-def _percent(fraction: float | None) -> float | None:
-    return None if fraction is None else round(float(fraction) * 100, 1)
+def _percent(fraction: object) -> float | None:
+    """Smartcar's fraction (0.53) in percent (53.0); its range is checked later, as a percent."""
+    number = real(fraction)
+    return None if number is None else round(number * 100, 1)
 
 
-def _any_open(items: list[dict[str, Any]] | None) -> bool | None:
-    """Whether any item is open; None when none reports a known status (LOCKED means closed)."""
-    known = [i.get("status") for i in items or [] if i.get("status") in OPENING_STATUSES]
-    return "OPEN" in known if known else None
+def _any_open(*groups: object) -> bool | None:
+    """Whether any opening of the groups is open; None when none reports a known status."""
+    known = [
+        state
+        for group in groups
+        if isinstance(group, list)
+        for item in group
+        if (state := choice(_get(item, "status"), OPENINGS)) is not None
+    ]
+    return any(known) if known else None
 
 
 def _security(body: dict[str, Any]) -> Security:
     return Security(
-        locked=body.get("isLocked"),
+        locked=flag(body.get("isLocked")),
         doors_open=_any_open(body.get("doors")),
-        windows_open=_any_open((body.get("windows") or []) + (body.get("sunroof") or [])),
+        windows_open=_any_open(body.get("windows"), body.get("sunroof")),
         trunk_open=_any_open(body.get("storage")),
         charging_port_open=_any_open(body.get("chargingPort")),
     )
 
 
-PARSERS: dict[Feature, Callable[[dict[str, Any]], Reading]] = {
-    Feature.BATTERY: lambda b: Battery(level=_percent(b["percentRemaining"]), range=b.get("range")),
-    Feature.BATTERY_CAPACITY: lambda b: BatteryCapacity(capacity=b["capacity"]),
-    Feature.CHARGE: lambda b: Charge(
-        plugged_in=b["isPluggedIn"],
-        state=ChargingState(b["state"].lower()) if b.get("state") else None,
+def _location(body: dict[str, Any]) -> Location | None:
+    latitude, longitude = body.get("latitude"), body.get("longitude")
+    return None if latitude is None or longitude is None else Location(latitude, longitude)
+
+
+def _items(value: object) -> list[Any]:
+    """The items of a JSON list; none when it is no list."""
+    return value if isinstance(value, list) else []
+
+
+def _time(value: object) -> datetime | None:
+    """An ISO 8601 time with its time zone; None for anything else."""
+    return _parse_time(value) if isinstance(value, str) else None
+
+
+def _diagnostics(body: dict[str, Any]) -> Diagnostics:
+    systems = body.get("systems")
+    return Diagnostics(
+        alerts=None
+        if not isinstance(systems, list)
+        else tuple(
+            SystemAlert(system=_get(item, "systemId"), description=_get(item, "description"))
+            for item in systems
+            if _get(item, "status") == "ALERT"
+        )
+    )
+
+
+def _trouble_codes(body: dict[str, Any]) -> TroubleCodes:
+    codes = body.get("activeCodes")
+    return TroubleCodes(
+        codes=None
+        if not isinstance(codes, list)
+        else tuple(
+            TroubleCode(code=_get(item, "code"), recorded_at=_time(_get(item, "timestamp")))
+            for item in codes
+        )
+    )
+
+
+def _service_history(body: list[Any]) -> ServiceHistory:
+    return ServiceHistory(
+        services=tuple(
+            ServiceRecord(
+                performed_at=_time(_get(item, "serviceDate")),  # type: ignore[arg-type]
+                odometer=_get(item, "odometerDistance"),
+                tasks=tuple(
+                    _get(task, "taskDescription") for task in _items(_get(item, "serviceTasks"))
+                ),
+            )
+            for item in body
+        )
+    )
+
+
+# Each answer's values as they come; `checked` makes those of the wrong type or range unknown.
+PARSERS: dict[Feature, Callable[[Any], Reading | None]] = {
+    Feature.BATTERY: lambda b: Battery(
+        level=_percent(b.get("percentRemaining")), range=b.get("range")
     ),
-    Feature.CHARGE_LIMIT: lambda b: ChargeLimit(limit=_percent(b["limit"])),
+    Feature.BATTERY_CAPACITY: lambda b: BatteryCapacity(capacity=b.get("capacity")),
+    Feature.CHARGE: lambda b: Charge(
+        plugged_in=b.get("isPluggedIn"), state=choice(b.get("state"), CHARGING_STATES)
+    ),
+    Feature.CHARGE_LIMIT: lambda b: ChargeLimit(limit=_percent(b.get("limit"))),
     Feature.FUEL: lambda b: Fuel(
         level=_percent(b.get("percentRemaining")),
         range=b.get("range"),
@@ -417,8 +562,14 @@ PARSERS: dict[Feature, Callable[[dict[str, Any]], Reading]] = {
         rear_left=b.get("backLeft"),
         rear_right=b.get("backRight"),
     ),
-    Feature.ODOMETER: lambda b: Odometer(distance=b["distance"]),
-    Feature.ENGINE_OIL: lambda b: EngineOil(life=_percent(b["lifeRemaining"])),
-    Feature.LOCATION: lambda b: Location(latitude=b["latitude"], longitude=b["longitude"]),
+    Feature.ODOMETER: lambda b: Odometer(distance=b.get("distance")),
+    Feature.ENGINE_OIL: lambda b: EngineOil(life=_percent(b.get("lifeRemaining"))),
+    Feature.LOCATION: _location,
     Feature.SECURITY: _security,
+    Feature.NOMINAL_BATTERY_CAPACITY: lambda b: NominalBatteryCapacity(
+        capacity=_get(b.get("capacity"), "nominal")
+    ),
+    Feature.DIAGNOSTICS: _diagnostics,
+    Feature.TROUBLE_CODES: _trouble_codes,
+    Feature.SERVICE_HISTORY: _service_history,
 }

@@ -23,7 +23,14 @@ from typing import Any, Literal
 import aiohttp
 from yarl import URL
 
-from .errors import CommunicationError, ErrorDetails, ErrorKind, ProviderError, parse_retry_after
+from .errors import (
+    CommunicationError,
+    ErrorDetails,
+    ErrorKind,
+    ProviderError,
+    expected_shape,
+    parse_retry_after,
+)
 from .model import (
     Battery,
     BatteryCapacity,
@@ -47,7 +54,6 @@ from .smartcar import (
     COMMAND_PERMISSIONS as V2_COMMAND_PERMISSIONS,
     FEATURE_PERMISSIONS,
     _display_make,
-    _expected_shape,
     error_kind,
     refusal_reason,
 )
@@ -438,7 +444,7 @@ class SmartcarV3Client:
                 "page[size]": str(CONNECTIONS_PAGE_SIZE),
             }
             body = await self._request("GET", URL(f"{self._base}/connections").with_query(query))
-            with _expected_shape():
+            with expected_shape("Smartcar"):
                 page = [_connection(item) for item in _list(body["data"])]
                 links, meta = _object(body.get("links")), _object(body.get("meta"))
             new = {c.id: c for c in page if c.id not in found}
@@ -529,7 +535,7 @@ class SmartcarV3Client:
             if err.kind in (ErrorKind.PERMISSION, ErrorKind.UNSUPPORTED):
                 return None
             raise
-        with _expected_shape():
+        with expected_shape("Smartcar"):
             signal = _signal(_object(body)["data"])
         value = None if signal.error else signal.body.get("value")
         return value if isinstance(value, str) and value.strip() else None
@@ -542,7 +548,7 @@ class SmartcarV3Client:
         for _ in range(MAX_PAGES):
             asked.add(url)
             body = await self._request("GET", url, user=True)
-            with _expected_shape():
+            with expected_shape("Smartcar"):
                 page = [(_code(item), item) for item in _list(body["data"])]
                 links = _object(body.get("links"))
             new = {code: _signal(item) for code, item in page if code not in signals}
@@ -755,7 +761,7 @@ def _command_outcome(body: Any) -> None:
     """Raise unless the command-execution body says SUCCESS (also the body of a 202)."""
     if (error := _error_object(body)) is not None:
         raise _error(error, None, {})
-    with _expected_shape():
+    with expected_shape("Smartcar"):
         status = _object(_object(_object(body)["data"])["attributes"])["status"]
         value = _object(status)["value"]
         if not isinstance(value, str):

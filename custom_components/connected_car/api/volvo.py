@@ -20,11 +20,10 @@ from collections.abc import (
     Awaitable,
     Callable,
     Iterable,
-    Iterator,
     Mapping,
     Sequence,
 )
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -71,6 +70,7 @@ from .model import (
     Vehicle,
     Warnings,
 )
+from .values import checked, choice, model_year, real, text
 
 PROVIDER = "volvo"
 VOLVO_API_ORIGIN = "https://api.volvocars.com"
@@ -307,24 +307,23 @@ class VolvoClient:
     async def async_get_vehicle_ids(self) -> list[str]:
         """The VINs of the account's cars."""
         vins = await self._request(lambda api: api.async_get_vehicles())
-        if not all(isinstance(vin, str) for vin in vins):
+        if not all(text(vin) for vin in vins):
             raise _unexpected(TypeError("a VIN that is not a string"))
-        return vins
+        return list(dict.fromkeys(vins))
 
     async def async_get_vehicle(self, vehicle_id: str) -> Vehicle:
         """The car's model and year, its VIN and a picture."""
         details = await self._request(lambda api: api.async_get_vehicle_details(vehicle_id))
         if details is None:
             raise _no_data()
-        with _expected_shape():
-            return Vehicle(
-                id=vehicle_id,
-                make="Volvo",
-                model=str(details.description.model),
-                year=int(details.model_year),
-                vin=vehicle_id,
-                image_url=str(details.images.exterior_image_url),
-            )
+        model = text(getattr(getattr(details, "description", None), "model", None))
+        year = model_year(getattr(details, "model_year", None))
+        if model is None or year is None:
+            raise _unexpected(ValueError("vehicle details without a model or model year"))
+        image = text(getattr(getattr(details, "images", None), "exterior_image_url", None))
+        return Vehicle(
+            id=vehicle_id, make="Volvo", model=model, year=year, vin=vehicle_id, image_url=image
+        )
 
     async def async_get_permissions(self, vehicle_id: str) -> set[str]:
         """The scopes of the grant: Volvo ID grants them for every car of the account."""
@@ -429,9 +428,10 @@ class VolvoClient:
             token_error = failure.error
         except VolvoApiException as err:
             raise _api_error(err, command=command) from err
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            # A body the library could not parse: still an error when the status says so (a 404
-            # it turned into an empty answer, an error body of another shape than Volvo's).
+        except Exception as err:
+            # A body the library could not parse, whatever it raised on it (KeyError, TypeError,
+            # UnicodeDecodeError, RecursionError, ...): still an error when the status says so (a
+            # 404 it turned into an empty answer, an error body of another shape than Volvo's).
             answer = _ANSWER.get()
             if answer is not None and answer.status >= 400:
                 raise _provider_error(
@@ -564,7 +564,7 @@ def _volvo_words(body: bytes) -> tuple[str | None, str | None]:
     """Volvo's error message and description, where the body has them."""
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except ValueError, RecursionError:
         return None, None
     error = parsed.get("error") if isinstance(parsed, dict) else None
     if not isinstance(error, dict):
@@ -607,15 +607,6 @@ def _failed_transfer(err: CommunicationError) -> ProviderError:
     )
 
 
-@contextmanager
-def _expected_shape() -> Iterator[None]:
-    """Turn an answer of an unexpected shape into a CommunicationError."""
-    try:
-        yield
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise _unexpected(err) from err
-
-
 # Reading the answers: every field as (value, unit, when the car recorded it).
 @dataclass(frozen=True)
 class _Field:
@@ -638,14 +629,19 @@ def _fields(answer: Mapping[str, object]) -> dict[str, _Field]:
 
 
 def _location_fields(location: VolvoCarsLocation) -> dict[str, _Field]:
-    """GeoJSON's [longitude, latitude, altitude?] and the heading, at the location's time."""
-    at = _time(location.properties.timestamp)
-    coordinates = location.geometry.coordinates
+    """GeoJSON's [longitude, latitude, altitude?] and the heading, at the location's time.
+
+    The library keeps a `properties` or `geometry` that is no object as it came (or None for an
+    empty one): what they should hold is then unknown.
+    """
+    properties = location.properties
+    at = _time(getattr(properties, "timestamp", None))
+    coordinates = getattr(location.geometry, "coordinates", None)
     longitude, latitude = [*(coordinates if isinstance(coordinates, list) else []), None, None][:2]
     return {
         "latitude": _Field(latitude, at=at),
         "longitude": _Field(longitude, at=at),
-        "heading": _Field(location.properties.heading, at=at),
+        "heading": _Field(getattr(properties, "heading", None), at=at),
     }
 
 
@@ -698,8 +694,9 @@ def _read_feature(
             snapshot.errors[feature] = outcome
             return
     reader = _Reader(answers)
-    reading = PARSERS[feature](reader) if feature in PARSERS else None
-    if reading is None or all(getattr(reading, f.name) is None for f in fields(reading)):
+    parsed = PARSERS[feature](reader) if feature in PARSERS else None
+    reading = None if parsed is None else checked(parsed)
+    if reading is None:
         snapshot.errors[feature] = missing or _no_data()
         return
     snapshot.readings[feature] = reading
@@ -707,41 +704,38 @@ def _read_feature(
         snapshot.recorded_at[feature] = max(reader.times)
 
 
-def _choice[V](value: object, table: Mapping[str, V]) -> V | None:
-    return table.get(value) if isinstance(value, str) else None
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+def _unit(field: _Field) -> str:
+    return field.unit.lower() if isinstance(field.unit, str) else ""
 
 
 def _km(field: _Field) -> float | None:
-    distance = _number(field.value)
-    if distance is not None and str(field.unit).lower() in ("mi", "mile", "miles"):
+    distance = real(field.value)
+    if distance is not None and _unit(field) in ("mi", "mile", "miles"):
         return round(distance * KM_PER_MILE, 1)
     return distance
 
 
 def _kw(field: _Field) -> float | None:
     """Charging power in kW; Volvo gives watts."""
-    power = _number(field.value)
-    if power is None or str(field.unit).lower() in ("kw", "kilowatt", "kilowatts"):
+    power = real(field.value)
+    if power is None or _unit(field) in ("kw", "kilowatt", "kilowatts"):
         return power
     return power / 1000
 
 
+def _heading(value: object) -> float | None:
+    """The location's heading: Volvo sends the number as a string ("90")."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    return real(value)
+
+
 def _any_open(values: Sequence[object]) -> bool | None:
     """Whether any opening is open or ajar; None when none reports a known status."""
-    known = [state for value in values if (state := _choice(value, OPENINGS)) is not None]
+    known = [state for value in values if (state := choice(value, OPENINGS)) is not None]
     return any(known) if known else None
 
 
@@ -759,13 +753,13 @@ def _any_warning(values: Sequence[object]) -> bool | None:
 
 def _security(r: _Reader) -> Security:
     return Security(
-        locked=_choice(r.value(DOORS, "centralLock"), LOCKS),
+        locked=choice(r.value(DOORS, "centralLock"), LOCKS),
         doors_open=_any_open(r.values(DOORS, "Door")),
         windows_open=_any_open(r.values(WINDOWS, "Window")),
-        trunk_open=_choice(r.value(DOORS, "tailgate"), OPENINGS),
+        trunk_open=choice(r.value(DOORS, "tailgate"), OPENINGS),
         charging_port_open=None,
-        hood_open=_choice(r.value(DOORS, "hood"), OPENINGS),
-        sunroof_open=_choice(r.value(WINDOWS, "sunroof"), OPENINGS),
+        hood_open=choice(r.value(DOORS, "hood"), OPENINGS),
+        sunroof_open=choice(r.value(WINDOWS, "sunroof"), OPENINGS),
     )
 
 
@@ -775,22 +769,22 @@ def _charge(r: _Reader) -> Charge:
     if isinstance(status, str) and status not in UNKNOWN_VALUES:
         state = CHARGING_STATES.get(status, ChargingState.NOT_CHARGING)
     return Charge(
-        plugged_in=_choice(r.value(ENERGY, "chargerConnectionStatus"), CONNECTIONS),
+        plugged_in=choice(r.value(ENERGY, "chargerConnectionStatus"), CONNECTIONS),
         state=state,
         power=_kw(r.field(ENERGY, "chargingPower")),
-        minutes_to_full=_number(r.value(ENERGY, "estimatedChargingTimeToTargetBatteryChargeLevel")),
-        type=_choice(r.value(ENERGY, "chargingType"), CHARGING_TYPES),
+        minutes_to_full=real(r.value(ENERGY, "estimatedChargingTimeToTargetBatteryChargeLevel")),
+        type=choice(r.value(ENERGY, "chargingType"), CHARGING_TYPES),
     )
 
 
 def _location(r: _Reader) -> Location | None:
     latitude, longitude = (
-        _number(r.value(LOCATION, "latitude")),
-        _number(r.value(LOCATION, "longitude")),
+        real(r.value(LOCATION, "latitude")),
+        real(r.value(LOCATION, "longitude")),
     )
     if latitude is None or longitude is None:
         return None
-    return Location(latitude, longitude, heading=_number(r.value(LOCATION, "heading")))
+    return Location(latitude, longitude, heading=_heading(r.value(LOCATION, "heading")))
 
 
 def _tire_warnings(r: _Reader) -> TireWarnings:
@@ -816,22 +810,22 @@ def _warnings(r: _Reader) -> Warnings:
 PARSERS: dict[Feature, Callable[[_Reader], Reading | None]] = {
     Feature.SECURITY: _security,
     Feature.BATTERY: lambda r: Battery(
-        level=_number(r.value(ENERGY, "batteryChargeLevel")),
+        level=real(r.value(ENERGY, "batteryChargeLevel")),
         range=_km(r.field(ENERGY, "electricRange")),
     ),
     Feature.CHARGE: _charge,
     Feature.CHARGE_LIMIT: lambda r: ChargeLimit(
-        limit=_number(r.value(ENERGY, "targetBatteryChargeLevel"))
+        limit=real(r.value(ENERGY, "targetBatteryChargeLevel"))
     ),
     Feature.FUEL: lambda r: Fuel(
         level=None,  # Volvo gives litres and range, not the tank's percentage
         range=_km(r.field(STATISTICS, "distanceToEmptyTank")),
-        amount=_number(r.value(FUEL, "fuelAmount")),
+        amount=real(r.value(FUEL, "fuelAmount")),
     ),
     Feature.ODOMETER: lambda r: Odometer(distance=_km(r.field(ODOMETER, "odometer"))),
     Feature.LOCATION: _location,
     Feature.ENGINE: lambda r: Engine(
-        running=_choice(r.value(ENGINE_STATUS, "engineStatus"), ENGINE_STATUSES)
+        running=choice(r.value(ENGINE_STATUS, "engineStatus"), ENGINE_STATUSES)
     ),
     Feature.TIRE_WARNINGS: _tire_warnings,
     Feature.WARNINGS: _warnings,

@@ -83,4 +83,4 @@ class HighMobilityProvider(Provider):
 
     @override
     def cost_model(self, options: Mapping[str, Any], cars_on_app: int) -> FixedInterval:
-        return FixedInterval(timedelta(minutes=self.budget(options)))
+        return FixedInterval(timedelta(minutes=self.budget(options)), cars_on_app)
