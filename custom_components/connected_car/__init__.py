@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
@@ -20,7 +20,6 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.typing import ConfigType
 
-from .api.high_mobility import HighMobilityClient
 from .clearance import ClearanceWatch
 from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
 from .coordinator import ConnectedCarConfigEntry
@@ -29,9 +28,10 @@ from .fleet import Fleet
 from .issues import async_delete_entry_issues
 from .providers import DEFAULT_PROVIDER, provider_of
 from .providers.base import Login, Provider
+from .providers.high_mobility import create_client as create_application_client
 from .services import async_setup_services
 from .snapshots import SnapshotStore
-from .tokens import TokenKeeper
+from .tokens import TOKEN_WAITS, TokenKeeper
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -91,12 +91,8 @@ def _application_fleet(
 ) -> Fleet:
     """An application's fleet: the client logs in with the entry's client id and secret."""
 
-    async def no_user_token() -> str:
-        raise NotImplementedError  # pragma: no cover - the client gets its own tokens
-
-    client = cast(
-        HighMobilityClient,
-        provider.create_client(async_get_clientsession(hass), no_user_token, entry.data),
+    client = create_application_client(
+        async_get_clientsession(hass), entry.data, hass.data.setdefault(TOKEN_WAITS, {})
     )
 
     async def renew_token() -> None:

@@ -136,14 +136,19 @@ class ClearanceWatch:
         return lambda: self._listeners.remove(update)
 
     async def async_refresh(self) -> list[str]:
-        """Read the fleet once; the chosen cars it has (in any state)."""
+        """Read the fleet once; the chosen cars it has (in any state).
+
+        A car the fleet does not list keeps its last known state: one list without it is no
+        proof it left (the Fleet removes it only on repeated proof).
+        """
         fleet = {car.vin: car for car in await self.client.async_get_fleet()}
-        self.states = {vin: fleet[vin] for vin in self.cars if vin in fleet}
+        known = {vin: fleet.get(vin) or self.states.get(vin) for vin in self.cars}
+        self.states = {vin: state for vin, state in known.items() if state is not None}
         for vin in self.cars:
             self._sync_issues(vin)
         for update in list(self._listeners):
             update()
-        return list(self.states)
+        return [vin for vin in self.cars if vin in fleet]
 
     def interval(self, now: datetime) -> timedelta:
         """How long until the fleet is read again: soon while a car is new and pending."""

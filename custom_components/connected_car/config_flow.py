@@ -61,6 +61,7 @@ from .fleet import cars_served_elsewhere
 from .providers import PROVIDERS, provider_of
 from .providers.base import Login, Provider
 from .providers.high_mobility import ENVIRONMENTS, PRODUCTION, HighMobilityProvider, create_client
+from .tokens import TOKEN_WAITS
 from .vehicles import VehicleRecord, async_identify, car_name
 
 CONF_FLEET_CARS = "fleet_cars"
@@ -183,7 +184,8 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
     async def _async_check_application(self, data: dict[str, Any]) -> dict[str, str]:
         """Ask for a token with the credentials: the form's errors ({} when they work)."""
-        client = create_client(async_get_clientsession(self.hass), data)
+        waits = self.hass.data.setdefault(TOKEN_WAITS, {})
+        client = create_client(async_get_clientsession(self.hass), data, waits)
         try:
             await client.async_authenticate()
         except ProviderError as err:

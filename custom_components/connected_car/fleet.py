@@ -33,7 +33,7 @@ from .api.model import Snapshot
 from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
 from .coordinator import VehicleCoordinator
 from .errors import translated
-from .issues import async_delete_entry_issues
+from .issues import Problem, async_delete_entry_issues
 from .snapshots import SnapshotStore, StoredCar, car_to_json
 from .vehicles import VehicleRecord, async_discover, async_identify, is_discovered
 
@@ -257,8 +257,16 @@ class Fleet:
         return await self.client.async_get_vehicle_ids()
 
     def _may_learn(self, vehicle_id: str) -> bool:
-        """Whether a car shares data yet (always, but for cars that need clearing first)."""
-        return self.clearances is None or self.clearances.is_approved(vehicle_id)
+        """Whether a car shares data yet (always, but for cars that need clearing first).
+
+        A car whose clearance was not read yet (the fleet's list failed or lacked it) stays as
+        it was: learned before, it shared data.
+        """
+        if self.clearances is None:
+            return True
+        if vehicle_id not in self.clearances.states:
+            return vehicle_id in self.records
+        return self.clearances.is_approved(vehicle_id)
 
     def _knows_a_car(self) -> bool:
         return any(map(is_discovered, self.records.values()))
@@ -371,9 +379,16 @@ class Fleet:
 
     @callback
     def _on_car_update(self, coordinator: VehicleCoordinator) -> None:
-        """Keep the car's values; a car that must be cleared and fails: read its clearance soon."""
+        """Keep the car's values; a car that must be cleared and fails, or says its consent is
+        gone (an account problem): read its clearance soon."""
         self._last_values.async_save_later(self._last_values_json)
-        if self.clearances is None or coordinator.last_update_success:
+        if self.clearances is None:
+            return
+        account_problem = any(
+            coordinator.issues.is_open(Problem(key))
+            for key in set(self.provider.account_issues.values())
+        )
+        if coordinator.last_update_success and not account_problem:
             return
         soon = dt_util.utcnow() + CLEARANCE_RECHECK
         if soon < self._next_account_check:

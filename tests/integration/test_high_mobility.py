@@ -143,8 +143,8 @@ async def test_cars_of_the_fleet_are_picked(
     assert state_of(hass, "sensor.bmw_data_access") == "approved"
     assert state_of(hass, "sensor.mercedes_benz_data_access") == "pending"
     assert float(state_of(hass, "sensor.bmw_odometer")) == pytest.approx(18342.7)
-    assert state_of(hass, "binary_sensor.bmw_lock") == "off"  # locked
-    assert hass.states.get("lock.bmw_lock") is None
+    assert state_of(hass, "binary_sensor.bmw_door_lock") == "off"  # locked
+    assert hass.states.get("lock.bmw_door_lock") is None
     assert not [i for (d, i) in issue_registry.issues if d == DOMAIN]
 
 

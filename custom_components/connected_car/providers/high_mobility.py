@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Mapping, MutableMapping
+from datetime import datetime, timedelta
 import os
 from typing import Any, override
 
@@ -47,14 +47,20 @@ def origin(environment: str) -> str:
 
 
 def create_client(
-    session: aiohttp.ClientSession, entry_data: Mapping[str, Any]
+    session: aiohttp.ClientSession,
+    entry_data: Mapping[str, Any],
+    token_waits: MutableMapping[str, datetime] | None = None,
 ) -> HighMobilityClient:
-    """The client of the application an entry (or a flow) holds the credentials of."""
+    """The client of the application an entry (or a flow) holds the credentials of.
+
+    token_waits: the token endpoints' Retry-After holds Home Assistant keeps for every entry.
+    """
     return HighMobilityClient(
         session,
         entry_data[CONF_CLIENT_ID],
         entry_data[CONF_CLIENT_SECRET],
         origin=origin(entry_data.get(CONF_ENVIRONMENT, PRODUCTION)),
+        token_waits=token_waits,
     )
 
 
