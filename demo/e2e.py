@@ -6,6 +6,9 @@ through the REST API and locks it again by asking Assist, checking the simulated
 Then the Volvo: unlock and lock it with the lock's own dialog in the browser, use up Volvo's daily
 quota through the simulator's control API, press Refresh (it must say so), and find the quota repair
 under Repairs.
+Then High Mobility: the pending car's entities appear once its data access is approved (watched
+through the REST API, then seen on its device page), and the rejected car's repair opens and says
+what to do.
 Last, Assist is asked about the cars (/api/conversation/process) and its answers checked: each
 question reaches the entity asked about, none the lock, and a command the car refuses fails.
 """
@@ -25,11 +28,28 @@ from urllib.request import Request, urlopen
 
 from playwright.sync_api import Page, expect, sync_playwright
 
-from .settings import HA_URL, PASSWORD, SCREENSHOT, SIMULATOR_URL, STATE, TOKEN_FILE, USERNAME
+from .settings import (
+    HA_URL,
+    HM_PENDING_FOR,
+    PASSWORD,
+    SCREENSHOT,
+    SIMULATOR_URL,
+    STATE,
+    TOKEN_FILE,
+    USERNAME,
+)
 
 CAR = "Toyota RAV4 Prime"
 VOLVO = "Volvo EX30"
 VOLVO_SCREENSHOT = STATE / "volvo.png"
+# High Mobility's demo cars are named by their brand (its fleet API names no model).
+HM_PENDING_CAR = "Mercedes-Benz"
+HM_REJECTED_CAR = "Renault"
+HM_REPAIR = f"{HM_REJECTED_CAR}: activation failed at the maker"
+HM_SCREENSHOT = STATE / "high_mobility.png"
+# The pending car is approved HM_PENDING_FOR seconds after the demo starts; the fleet is read
+# every 5 minutes while a car is new and pending.
+HM_APPROVAL_WAIT = HM_PENDING_FOR + 7 * 60
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -207,6 +227,67 @@ def press_refresh(token: str, entity_id: str) -> str:
     return ""
 
 
+def state_of(token: str, entity_id: str) -> str | None:
+    """The entity's state, or None while it does not exist."""
+    try:
+        return str(call(f"{HA_URL}/api/states/{entity_id}", token=token)["state"])
+    except HTTPError as err:
+        if err.code == 404:
+            return None
+        raise
+
+
+def check_pending_car_appears(page: Page, token: str) -> list[tuple[str, bool]]:
+    """Watch High Mobility's pending car: once approved, its data entities appear without a
+    reload, and its device page shows them."""
+    access = "sensor.mercedes_benz_data_access"
+    odometer = "sensor.mercedes_benz_odometer"
+    was = state_of(token, access), state_of(token, odometer)
+    print(f"High Mobility's pending car at the start: {was}", file=sys.stderr)  # noqa: T201
+    # A demo started before approves the car at once (it keeps its entities across restarts).
+    watched = was == ("pending", None)
+    appeared = wait_for(
+        lambda: (
+            state_of(token, access) == "approved"
+            and state_of(token, odometer) not in (None, "unavailable", "unknown")
+        ),
+        HM_APPROVAL_WAIT,
+    )
+    results = [
+        (
+            "the pending High Mobility car's entities appear once it is approved"
+            + ("" if watched else " (approved in an earlier run)"),
+            appeared and (watched or was[0] == "approved"),
+        )
+    ]
+    name = f"the {HM_PENDING_CAR} device page shows its data access and odometer"
+    try:
+        device_id = call(
+            f"{HA_URL}/api/template", {"template": f"{{{{ device_id('{access}') }}}}"}, token
+        ).strip()
+        page.goto(f"{HA_URL}/config/devices/device/{device_id}")
+        for label in ("Data access", "Odometer"):
+            expect(page.get_by_text(label, exact=True).first).to_be_visible(timeout=30_000)
+        results.append((name, True))
+    except AssertionError as err:
+        print(err, file=sys.stderr)  # noqa: T201
+        results.append((name, False))
+    return results
+
+
+def check_rejected_car_repair(page: Page) -> bool:
+    """Open the rejected High Mobility car's repair under Repairs: it says what to do."""
+    page.goto(f"{HA_URL}/config/repairs")
+    repair = page.get_by_text(HM_REPAIR).first
+    expect(repair).to_be_visible(timeout=60_000)
+    repair.click()
+    expect(page.get_by_text("Contact High Mobility's support").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("invalid OEM state").first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(HM_SCREENSHOT), full_page=True)
+    return True
+
+
 def check_quota_repair(page: Page, token: str) -> bool:
     """Use up Volvo's quota and press Refresh: whether it says so; then find the repair."""
     call(f"{SIMULATOR_URL}/_simulator/volvo/quota", {"used": 10_000})
@@ -253,6 +334,14 @@ def main() -> int:
                 print(err, file=sys.stderr)  # noqa: T201
                 ok = False
             results.append((name, ok))
+        name = f"the rejected High Mobility car's repair opens ({HM_REPAIR})"
+        try:
+            results.append((name, check_rejected_car_repair(page)))
+        except AssertionError as err:
+            page.screenshot(path=str(HM_SCREENSHOT), full_page=True)
+            print(err, file=sys.stderr)  # noqa: T201
+            results.append((name, False))
+        results.extend(check_pending_car_appears(page, token))
         try:
             explained = check_quota_repair(page, token)
             results.append(("a used-up Volvo quota shows its repair", True))

@@ -2,7 +2,8 @@
 
 Onboarding creates the owner; the websocket API adds the Smartcar and Volvo application credentials;
 the config flow runs like in the UI for each provider, with the simulator's login pages (Smartcar
-Connect, Volvo ID) answered like a browser would.
+Connect, Volvo ID) answered like a browser would. High Mobility's fleet gets three cars through its
+own API first (one cleared, one cleared a few minutes later, one rejected), picked in the flow.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from yarl import URL
 from .settings import (
     CLIENT_ID,
     HA_URL,
+    HM_APPROVED,
+    HM_CLIENT_ID,
+    HM_CLIENT_SECRET,
+    HM_PENDING,
+    HM_PENDING_FOR,
+    HM_REJECT_REASON,
+    HM_REJECTED,
     PASSWORD,
+    SIMULATOR_URL,
     SMARTCAR_CLIENT_ID,
     SMARTCAR_CLIENT_SECRET,
     TOKEN_FILE,
@@ -160,6 +169,59 @@ async def ensure_entries(api: HomeAssistantApi) -> None:
         # An entry is named after its provider and cars: "Smartcar: Ford F-150, ...".
         if not any(title == name or title.startswith(f"{name}:") for title in titles):
             await _add_entry(api, provider)
+    await ensure_high_mobility_fleet(api.session, first_time="High Mobility" not in titles)
+    if "High Mobility" not in titles:
+        await _add_high_mobility_entry(api)
+
+
+async def ensure_high_mobility_fleet(session: aiohttp.ClientSession, *, first_time: bool) -> None:
+    """The fleet operator's cars at High Mobility (the simulator keeps no fleet across restarts).
+
+    The first time, one car is cleared at once, one a few minutes later and one is rejected.
+    """
+    control = f"{SIMULATOR_URL}/_simulator/high_mobility/outcomes"
+    outcomes = [
+        {"vin": HM_APPROVED[0], "outcome": "approve", "after": 0},
+        {"vin": HM_PENDING[0], "outcome": "approve", "after": HM_PENDING_FOR if first_time else 0},
+        {"vin": HM_REJECTED[0], "outcome": "reject", "reason": HM_REJECT_REASON, "after": 0},
+    ]
+    for outcome in outcomes:
+        async with session.post(control, json=outcome) as response:
+            response.raise_for_status()
+    api = f"{SIMULATOR_URL}/high_mobility/api/v1"
+    credentials = {
+        "grant_type": "client_credentials",
+        "client_id": HM_CLIENT_ID,
+        "client_secret": HM_CLIENT_SECRET,
+    }
+    async with session.post(f"{api}/access_tokens", json=credentials) as response:
+        response.raise_for_status()
+        token = (await response.json())["access_token"]
+    cars = [{"vin": vin, "brand": brand} for vin, brand in (HM_APPROVED, HM_PENDING, HM_REJECTED)]
+    async with session.post(
+        f"{api}/fleets/vehicles",
+        json={"vehicles": cars},
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        response.raise_for_status()
+
+
+async def _add_high_mobility_entry(api: HomeAssistantApi) -> None:
+    """Add High Mobility like in the UI: environment, client credentials, the fleet's cars."""
+    flow = await api.rest("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
+    path = f"/api/config/config_entries/flow/{flow['flow_id']}"
+    await api.rest("POST", path, {"next_step_id": "high_mobility"})
+    await api.rest("POST", path, {"environment": "production"})
+    await api.rest("POST", path, {"client_id": HM_CLIENT_ID, "client_secret": HM_CLIENT_SECRET})
+    # The cleared and pending cars from the fleet; the rejected one added again by VIN.
+    cars = {
+        "fleet_cars": [HM_APPROVED[0], HM_PENDING[0]],
+        "vin": HM_REJECTED[0],
+        "brand": HM_REJECTED[1],
+    }
+    result = await api.rest("POST", path, cars)
+    if result["type"] != "create_entry":
+        raise RuntimeError(f"the High Mobility flow ended with {result}")
 
 
 async def _add_entry(api: HomeAssistantApi, provider: str) -> None:

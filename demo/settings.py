@@ -21,6 +21,14 @@ SMARTCAR_CLIENT_SECRET = "sim-client-secret"
 VOLVO_CLIENT_ID = "sim-volvo-client-id"
 VOLVO_CLIENT_SECRET = "sim-volvo-client-secret"
 VOLVO_API_KEY = "sim-vcc-api-key"
+HM_CLIENT_ID = "sim-hm-client-id"
+HM_CLIENT_SECRET = "sim-hm-client-secret"
+# The High Mobility fleet: (VIN, brand, how its clearance goes).
+HM_APPROVED = ("WBY71AW010FP87213", "bmw")  # cleared already
+HM_PENDING = ("W1K2060451R123456", "mercedes-benz")  # approved a few minutes after the start
+HM_PENDING_FOR = 180
+HM_REJECTED = ("VF1RCB00067891234", "renault")
+HM_REJECT_REASON = "invalid OEM state"
 
 CONFIGURATION_YAML = f"""\
 # Written by `make demo`. Components are listed instead of default_config, which needs a compiler.

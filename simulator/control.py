@@ -52,6 +52,8 @@ PROVIDER_ERROR_CATALOGUES: dict[str, Mapping[tuple[str, str | None], _ErrorSpec]
 PROVIDERS = tuple(PROVIDER_ERROR_CATALOGUES)
 # Smartcar's v3 API serves the same cars as its v2 API.
 CAR_PROVIDERS = {"smartcar_v3": "smartcar"}
+# The account's list of cars, where it is not VEHICLE_LIST (High Mobility: the fleet's cars).
+FLEET_LISTS = {"high_mobility": "/v1/fleets/vehicles"}
 FAULT_KEYS = [field.name for field in fields(Fault)]
 # Any Retry-After a client must survive, a year and far beyond.
 MAX_RETRY_AFTER = 10**12
@@ -123,9 +125,10 @@ async def add_error(request: web.Request) -> web.Response:
     if path is not None and not (isinstance(path, str) and path.startswith("/")):
         raise BadRequestError("path must start with /")
     if fault_type == EMPTY_VEHICLE_LIST:
-        if path not in (None, VEHICLE_LIST) or vehicle_id is not None:
+        listing = FLEET_LISTS.get(provider, VEHICLE_LIST)
+        if path not in (None, listing) or vehicle_id is not None:
             raise BadRequestError(f"{EMPTY_VEHICLE_LIST} takes no vehicle_id and no other path")
-        path = VEHICLE_LIST
+        path = listing
     status = _optional_int(body, "status", 100, 599) or (spec.status if spec else 200)
     if fault_type == RAW and status < 200:
         raise BadRequestError(f"a {RAW} answer is final: status from 200 to 599")

@@ -15,14 +15,18 @@ from custom_components.connected_car.api.model import ChargingState
 from custom_components.connected_car.api.smartcar import CONNECT_ERRORS
 from custom_components.connected_car.binary_sensor import BINARY_SENSORS
 from custom_components.connected_car.button import COMMAND_BUTTONS, REFRESH
+from custom_components.connected_car.clearance import REASON_ISSUES
 from custom_components.connected_car.const import DOMAIN
 from custom_components.connected_car.device_tracker import LOCATION
 from custom_components.connected_car.image import PICTURE
 from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, Fix
 from custom_components.connected_car.lock import LOCK
 from custom_components.connected_car.number import CHARGE_LIMIT
+from custom_components.connected_car.providers.high_mobility import (
+    ACCOUNT_ISSUES as HIGH_MOBILITY_ACCOUNT_ISSUES,
+)
 from custom_components.connected_car.providers.smartcar import ACCOUNT_ISSUES
-from custom_components.connected_car.sensor import SENSORS
+from custom_components.connected_car.sensor import DATA_ACCESS, SENSORS
 from custom_components.connected_car.switch import CHARGING
 from custom_components.connected_car.tokens import CREDENTIALS_ISSUE
 
@@ -40,9 +44,20 @@ PLATFORMS = {
 }
 # Issues not of a car, raised with a constant's key: the constant's name -> the issue key.
 ACCOUNT_LEVEL = {"CREDENTIALS_ISSUE": CREDENTIALS_ISSUE}
+# Entities without a description: sensor -> their translation keys.
+OWN_ENTITIES = {"sensor": {DATA_ACCESS}}
 # The reasons fix flows end with instead of "repaired".
 REPAIR_ABORTS = {"reauth_started"}
 ENTITY_KEYS = {d.translation_key for ds in PLATFORMS.values() for d in ds if d.translation_key}
+ENTITY_KEYS |= {key for keys in OWN_ENTITIES.values() for key in keys}
+# Fix flows that ask for something have their own errors and placeholders.
+FIX_ERRORS = {
+    Fix.RECHECK: {"still_there"},
+    Fix.CUSTOMER_NAME: {"refused", "cannot_connect"},
+}
+FIX_PLACEHOLDERS = {Fix.CUSTOMER_NAME: {"description"}}
+# Abort reasons of fix flows (in the issues' strings, not the config flow's).
+FIX_ABORTS = {"entry_not_loaded"}
 
 
 def _literals(call_or_keyword: str, position: int = 0) -> set[str]:
@@ -89,6 +104,8 @@ def test_issue_keys_match() -> None:
     """Every repair the code raises has strings, and every issue string is raised."""
     raised = (
         set(ACCOUNT_ISSUES.values())
+        | set(HIGH_MOBILITY_ACCOUNT_ISSUES.values())
+        | set(REASON_ISSUES.values())
         | _literals("Problem")
         | {OTHER_ACCOUNT_ISSUE}
         | set(ACCOUNT_LEVEL.values())
@@ -112,7 +129,8 @@ def test_issue_has_description_or_fix_flow() -> None:
             assert confirm["title"], key
             assert confirm["description"], key
             errors = set(issue["fix_flow"].get("error", {}))
-            assert errors == ({"still_there"} if FIXES[key] is Fix.RECHECK else set()), key
+            assert errors == FIX_ERRORS.get(FIXES[key], set()), key
+            assert set(issue["fix_flow"].get("abort", {})) <= FIX_ABORTS | REPAIR_ABORTS, key
 
 
 def _fields(text: str) -> set[str]:
@@ -216,7 +234,8 @@ def test_issue_texts_fill_every_placeholder() -> None:
             translation_key=key,
             translation_placeholders={k: "" if e else "x" for k, e in passed.items()},
         )
-        form = entry.translation_placeholders or {}
+        form = dict(entry.translation_placeholders or {})
+        form |= dict.fromkeys(FIX_PLACEHOLDERS.get(FIXES[key], ()), "x")
         flow = issue["fix_flow"]
         step = flow["step"]["confirm"]
         for text in (step["title"], step["description"], *flow.get("error", {}).values()):
@@ -229,6 +248,7 @@ def test_entity_keys_match() -> None:
     """Each entity's translation key has a name, and no name is left without an entity."""
     used = {
         platform: {d.translation_key for d in descriptions if d.translation_key}
+        | OWN_ENTITIES.get(platform, set())
         for platform, descriptions in PLATFORMS.items()
     }
     assert used == {platform: set(keys) for platform, keys in STRINGS["entity"].items()}
@@ -238,7 +258,7 @@ def test_entity_keys_match() -> None:
 
 def test_config_flow_keys_match() -> None:
     """Abort reasons: Connect's errors, our own, and the ones Home Assistant's helpers use."""
-    ours = _literals("reason") - REPAIR_ABORTS | set(CONNECT_ERRORS)
+    ours = (_literals("reason") - FIX_ABORTS - REPAIR_ABORTS) | set(CONNECT_ERRORS)
     helpers = {"already_configured", "reauth_successful", "reconfigure_successful"}
     helpers |= {"missing_credentials"}
     assert ours | helpers == set(STRINGS["config"]["abort"])

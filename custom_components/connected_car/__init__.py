@@ -20,14 +20,18 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.typing import ConfigType
 
+from .clearance import ClearanceWatch
 from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
 from .coordinator import ConnectedCarConfigEntry
 from .errors import translated
 from .fleet import Fleet
 from .issues import async_delete_entry_issues
 from .providers import DEFAULT_PROVIDER, provider_of
+from .providers.base import Login, Provider
+from .providers.high_mobility import create_client as create_application_client
 from .services import async_setup_services
 from .snapshots import SnapshotStore
+from .tokens import TOKEN_WAITS
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -51,6 +55,26 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> bool:
     """Connect to the account, learn new cars once, then poll every car on its own."""
     provider = provider_of(entry.data)
+    if provider.login is Login.APPLICATION:
+        fleet = _application_fleet(hass, entry, provider)
+    else:
+        fleet = await _async_oauth2_fleet(hass, entry, provider)
+    added = await fleet.async_setup()
+    cars = {*fleet.records, *(fleet.clearances.cars if fleet.clearances else ())}
+    _remove_gone_devices(hass, entry, {f"{provider.key}:{vehicle_id}" for vehicle_id in cars})
+    async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=cars)
+    entry.runtime_data = fleet
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+
+    # Entities are in place now, so each first poll asks only for what they need.
+    await asyncio.gather(*(c.async_refresh() for c in fleet.async_start(added)))
+    return True
+
+
+async def _async_oauth2_fleet(
+    hass: HomeAssistant, entry: ConnectedCarConfigEntry, provider: Provider
+) -> Fleet:
+    """A user's account, logged in through OAuth2: its tokens are kept and renewed here."""
     try:
         implementation = await async_get_config_entry_implementation(hass, entry)
     except ImplementationUnavailableError as err:
@@ -59,16 +83,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
     client = provider.create_client(
         async_get_clientsession(hass), token.async_access_token, entry.data
     )
-    fleet = Fleet(hass, entry, provider=provider, client=client, renew_token=token.async_renew)
-    added = await fleet.async_setup()
-    _remove_gone_devices(hass, entry, {c.vehicle_key for c in fleet.coordinators.values()})
-    async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=fleet.records)
-    entry.runtime_data = fleet
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return Fleet(hass, entry, provider=provider, client=client, renew_token=token.async_renew)
 
-    # Entities are in place now, so each first poll asks only for what they need.
-    await asyncio.gather(*(c.async_refresh() for c in fleet.async_start(added)))
-    return True
+
+def _application_fleet(
+    hass: HomeAssistant, entry: ConnectedCarConfigEntry, provider: Provider
+) -> Fleet:
+    """An application's fleet: the client logs in with the entry's client id and secret."""
+
+    client = create_application_client(
+        async_get_clientsession(hass), entry.data, hass.data.setdefault(TOKEN_WAITS, {})
+    )
+
+    async def renew_token() -> None:
+        await client.async_authenticate()
+
+    return Fleet(
+        hass,
+        entry,
+        provider=provider,
+        client=client,
+        renew_token=renew_token,
+        clearances=ClearanceWatch(hass, entry, provider, client),
+    )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> bool:
@@ -87,12 +124,18 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: ConnectedCarConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Remove a car's device: a car the account still lists is disconnected from the application
-    first, where the provider can (Smartcar); else the error says why and the device stays.
+    first where the provider can (Smartcar), and a car asked data access for ends it (revoke or
+    cancel, High Mobility); when that cannot be done, the error says why and the device stays.
     """
     fleet = entry.runtime_data
     prefix = f"{fleet.provider.key}:"
     for domain, key in device.identifiers:
         vehicle_id = key.removeprefix(prefix)
+        if domain == DOMAIN and fleet.clearances and vehicle_id in fleet.clearances.cars:
+            await fleet.clearances.async_end(vehicle_id)
+            if vehicle_id in fleet.records:
+                fleet.async_forget(vehicle_id, remove_device=False)
+            return True
         if domain != DOMAIN or vehicle_id not in fleet.records:
             continue
         if vehicle_id not in fleet.missing:

@@ -11,6 +11,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 
 from .providers import PROVIDERS, provider_of_credential
+from .providers.base import Login
 
 
 async def async_get_auth_implementation(
@@ -24,7 +25,9 @@ async def async_get_auth_implementation(
 async def async_get_description_placeholders(hass: HomeAssistant) -> dict[str, str]:
     """The credentials dialog's placeholders: providers, where to make their apps, redirect URI."""
     return {
-        "providers": ", ".join(provider.name for provider in PROVIDERS.values()),
+        "providers": ", ".join(
+            provider.name for provider in PROVIDERS.values() if provider.login is Login.OAUTH2
+        ),
         "dashboard_url": PROVIDERS["smartcar"].dashboard_url,
         "volvo_url": PROVIDERS["volvo"].dashboard_url,
         "redirect_url": _redirect_url(hass),

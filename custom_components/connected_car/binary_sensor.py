@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.model import (
     Charge,
     ChargingState,
+    Command,
     Diagnostics,
     Engine,
     Feature,
@@ -90,6 +91,15 @@ def _charge(c: VehicleCoordinator) -> Charge | None:
 
 
 BINARY_SENSORS: tuple[ConnectedCarBinarySensorDescription, ...] = (
+    # A car that takes no lock command shows its lock state here (on means unlocked).
+    ConnectedCarBinarySensorDescription(
+        key="lock",
+        translation_key="lock",
+        feature=Feature.SECURITY,
+        unless_command=Command.LOCK,
+        device_class=BinarySensorDeviceClass.LOCK,
+        value=_security(lambda s: None if s.locked is None else not s.locked),
+    ),
     ConnectedCarBinarySensorDescription(
         key="plugged_in",
         translation_key="plugged_in",
@@ -220,6 +230,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda c: (ConnectedCarBinarySensor(c, d) for d in BINARY_SENSORS if supports(c, d)),
+        BINARY_SENSORS,
     )
 
 

@@ -63,6 +63,7 @@ async def async_setup_entry(
             ConnectedCarRefreshButton(c, REFRESH),
             *(ConnectedCarCommandButton(c, d) for d in COMMAND_BUTTONS if supports(c, d)),
         ],
+        COMMAND_BUTTONS,
     )
 
 

@@ -15,6 +15,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import callback
 from homeassistant.exceptions import OAuth2TokenRequestBaseError
 from homeassistant.helpers import http
@@ -23,15 +24,54 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
     AbstractOAuth2FlowHandler,
     async_get_implementations,
 )
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 import probatio as vol
 
 from .api.client import VehicleClient
-from .api.errors import ApiError, ErrorKind
-from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER, REAUTH_FOR_DATA
+from .api.errors import ApiError, ErrorKind, ProviderError
+from .api.high_mobility import (
+    BRAND_NAMES,
+    CUSTOMER_NAME_TAG,
+    VW_GROUP_BRANDS,
+    Clearance,
+    ClearanceRequest,
+    ClearanceStatus,
+    HighMobilityClient,
+    is_valid_vin,
+    normalize_vin,
+)
+from .clearance import ChosenCar, chosen_car
+from .const import (
+    CONF_CARS,
+    CONF_ENVIRONMENT,
+    CONF_PROVIDER,
+    CONF_VEHICLES,
+    DOMAIN,
+    LOGGER,
+    REAUTH_FOR_DATA,
+)
 from .fleet import cars_served_elsewhere
 from .providers import PROVIDERS, provider_of
-from .providers.base import Provider
+from .providers.base import Login, Provider
+from .providers.high_mobility import ENVIRONMENTS, PRODUCTION, HighMobilityProvider, create_client
+from .tokens import TOKEN_WAITS
 from .vehicles import VehicleRecord, async_identify, car_name
+
+CONF_FLEET_CARS = "fleet_cars"
+CONF_KEEP_CARS = "keep_cars"
+CONF_VIN = "vin"
+CONF_BRAND = "brand"
+CONF_CUSTOMER_NAME = "customer_name"
+# Fleet cars offered to pick: the ones whose data access is asked for or granted.
+PICKABLE = frozenset({ClearanceStatus.PENDING, ClearanceStatus.APPROVED})
 
 
 class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
@@ -50,6 +90,9 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         # A login the provider refused to serve with what the connect form said (a wrong API key):
         # the form is asked again, then this login is tested again.
         self._refused_login: dict[str, Any] | None = None
+        # An application's own login (High Mobility): environment, client id and secret.
+        self._application: dict[str, Any] = {}
+        self._fleet: dict[str, Clearance] = {}
         self._missing_data = ""  # reconnecting to share this data, in words
         # What the login's redirect brought beside the code (Smartcar v3: the user); None when
         # it lacks what the provider needs.
@@ -87,6 +130,112 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         """Volvo Cars: the application's API key, then Volvo ID."""
         return await self._async_step_connect("volvo", user_input)
 
+    async def async_step_high_mobility(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """High Mobility: its production API or its sandbox."""
+        self._provider = PROVIDERS[HighMobilityProvider.key]
+        if user_input is None:
+            return self.async_show_form(
+                step_id="high_mobility",
+                data_schema=vol.Schema(
+                    {
+                        vol.Required(CONF_ENVIRONMENT, default=PRODUCTION): SelectSelector(
+                            SelectSelectorConfig(
+                                options=list(ENVIRONMENTS), translation_key=CONF_ENVIRONMENT
+                            )
+                        )
+                    }
+                ),
+                description_placeholders=self._placeholders(),
+            )
+        self._application = {CONF_ENVIRONMENT: user_input[CONF_ENVIRONMENT]}
+        return await self.async_step_credentials()
+
+    async def async_step_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The application's client id and secret, checked before anything is kept."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            client_id = user_input[CONF_CLIENT_ID].strip()
+            data = {**self._application, **user_input, CONF_CLIENT_ID: client_id}
+            errors = await self._async_check_application(data)
+            if not errors:
+                unique_id = f"{HighMobilityProvider.key}:{client_id}"
+                await self.async_set_unique_id(unique_id)
+                if other := self.hass.config_entries.async_entry_for_domain_unique_id(
+                    DOMAIN, unique_id
+                ):
+                    return self.async_abort(
+                        reason="already_configured", description_placeholders={"title": other.title}
+                    )
+                self._application = data
+                return await self.async_step_cars()
+        return self.async_show_form(
+            step_id="credentials",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(
+                        CONF_CLIENT_ID, default=(user_input or {}).get(CONF_CLIENT_ID, "")
+                    ): str,
+                    vol.Required(CONF_CLIENT_SECRET): _SECRET,
+                }
+            ),
+            errors=errors,
+            description_placeholders=self._placeholders(),
+        )
+
+    async def _async_check_application(self, data: dict[str, Any]) -> dict[str, str]:
+        """Ask for a token with the credentials: the form's errors ({} when they work)."""
+        waits = self.hass.data.setdefault(TOKEN_WAITS, {})
+        client = create_client(async_get_clientsession(self.hass), data, waits)
+        try:
+            await client.async_authenticate()
+        except ProviderError as err:
+            LOGGER.debug("High Mobility refused the application's credentials: %s", err)
+            if err.kind is not ErrorKind.AUTHENTICATION:
+                return {"base": "cannot_connect"}
+            if err.details.source == CONF_CLIENT_ID:
+                return {CONF_CLIENT_ID: "invalid_client_id"}
+            return {CONF_CLIENT_SECRET: "invalid_secret"}
+        except ApiError as err:
+            LOGGER.debug("High Mobility could not be reached: %s", err)
+            return {"base": "cannot_connect"}
+        return {}
+
+    async def async_step_cars(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The cars: picked from the fleet, or one added by VIN and brand."""
+        client = create_client(async_get_clientsession(self.hass), self._application)
+        errors: dict[str, str] = {}
+        placeholders = {"description": "-"}
+        if user_input is None:
+            try:
+                self._fleet = {car.vin: car for car in await client.async_get_fleet()}
+            except ApiError as err:
+                LOGGER.debug("Could not read the fleet: %s", err)
+                return self.async_abort(reason="cannot_connect")
+        else:
+            cars, errors, placeholders = await async_take_cars(client, self._fleet, user_input)
+            if not errors and not cars:
+                errors = {"base": "no_cars"}
+            if not errors:
+                return self.async_create_entry(
+                    title=HighMobilityProvider.name,
+                    data={
+                        **self._application,
+                        CONF_PROVIDER: HighMobilityProvider.key,
+                        CONF_CARS: cars,
+                        CONF_VEHICLES: {},
+                    },
+                )
+        return self.async_show_form(
+            step_id="cars",
+            data_schema=vol.Schema(_cars_schema(self._fleet, {}, user_input or {})),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
     async def _async_step_connect(
         self, provider_key: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
@@ -117,12 +266,37 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         return {}
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """The account needs connecting again, or to share data its grant lacks."""
+        """The account needs connecting again, or to share data its grant lacks.
+
+        An application (High Mobility) is asked for its new secret.
+        """
+        if provider_of(entry_data).login is Login.APPLICATION:
+            return await self.async_step_reauth_secret()
         self._use_entry(entry_data)
         if missing := entry_data.get(REAUTH_FOR_DATA):
             self._missing_data = str(missing)
             return await self.async_step_reauth_permission()
         return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_secret(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The application's secret was refused: take the new one, checked before it is kept."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET]}
+            errors = await self._async_check_application(data)
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET]}
+                )
+        return self.async_show_form(
+            step_id="reauth_secret",
+            data_schema=vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET}),
+            errors=errors,
+            description_placeholders={"dashboard_url": HighMobilityProvider.dashboard_url},
+        )
 
     async def async_step_reauth_permission(
         self, user_input: dict[str, Any] | None = None
@@ -152,6 +326,8 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Connect again, for example to change the cars shared or the provider's settings."""
         entry = self._get_reconfigure_entry()
+        if provider_of(entry.data).login is Login.APPLICATION:
+            return self.async_abort(reason="use_options")
         self._use_entry(entry.data)
         schema = self._provider.connect_schema(entry.data)
         if schema is not None and user_input is None:
@@ -355,12 +531,88 @@ def entry_title(provider_name: str, records: dict[str, VehicleRecord]) -> str:
     return f"{provider_name}: {shown}" if shown else provider_name
 
 
+_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def _cars_schema(
+    fleet: Mapping[str, Clearance], chosen: Mapping[str, ChosenCar], user_input: Mapping[str, Any]
+) -> dict[Any, Any]:
+    """The cars form: fleet cars not chosen yet to pick, and a car to add by VIN and brand."""
+    pickable = [
+        SelectOptionDict(
+            value=vin,
+            label=f"{BRAND_NAMES.get(car.brand or '', car.brand or '?')} {vin} ({car.status})",
+        )
+        for vin, car in fleet.items()
+        if car.status in PICKABLE and vin not in chosen
+    ]
+    brands = [
+        SelectOptionDict(value=key, label=name)
+        for key, name in sorted(BRAND_NAMES.items(), key=lambda item: item[1].casefold())
+    ]
+    return {
+        # A form shown again (an error) keeps what was chosen.
+        vol.Optional(
+            CONF_FLEET_CARS, default=list(user_input.get(CONF_FLEET_CARS, []))
+        ): SelectSelector(SelectSelectorConfig(options=pickable, multiple=True)),
+        vol.Optional(CONF_VIN, default=user_input.get(CONF_VIN, "")): str,
+        vol.Optional(
+            CONF_BRAND, description={"suggested_value": user_input.get(CONF_BRAND)}
+        ): SelectSelector(SelectSelectorConfig(options=brands, mode=SelectSelectorMode.DROPDOWN)),
+        vol.Optional(CONF_CUSTOMER_NAME, default=user_input.get(CONF_CUSTOMER_NAME, "")): str,
+    }
+
+
+async def async_take_cars(
+    client: HighMobilityClient, fleet: Mapping[str, Clearance], user_input: Mapping[str, Any]
+) -> tuple[dict[str, ChosenCar], dict[str, str], dict[str, str]]:
+    """The cars the cars form chose, asking data access for the one added by VIN.
+
+    Returns the cars, the form's errors and its placeholders (an error's description).
+    """
+    cars: dict[str, ChosenCar] = {}
+    for vin in user_input.get(CONF_FLEET_CARS, []):
+        car = fleet[vin]
+        added = car.changelog[0].timestamp if car.changelog else None
+        cars[vin] = chosen_car(car.brand or "", car.tags, added)
+    placeholders = {"description": "-"}
+    if not (typed := user_input.get(CONF_VIN, "").strip()):
+        return cars, {}, placeholders
+    vin = normalize_vin(typed)
+    if not is_valid_vin(vin):
+        return cars, {CONF_VIN: "invalid_vin"}, placeholders
+    brand = user_input.get(CONF_BRAND)
+    if not brand:
+        return cars, {CONF_BRAND: "brand_required"}, placeholders
+    tags: dict[str, str] = {}
+    if brand in VW_GROUP_BRANDS:
+        if not (name := user_input.get(CONF_CUSTOMER_NAME, "").strip()):
+            return cars, {CONF_CUSTOMER_NAME: "customer_name_required"}, placeholders
+        tags[CUSTOMER_NAME_TAG] = name
+    try:
+        (answer,) = await client.async_add_vehicles([ClearanceRequest(vin, brand, tags)])
+    except ApiError as err:
+        LOGGER.debug("Could not add a car to the fleet: %s", err)
+        return cars, {"base": "cannot_connect"}, placeholders
+    if answer.status is ClearanceStatus.ERROR:
+        return cars, {"base": "add_refused"}, {"description": answer.description or "-"}
+    cars[vin] = chosen_car(brand, tags)
+    return cars, {}, placeholders
+
+
 class ConnectedCarOptionsFlow(OptionsFlowWithReload):
-    """The provider's polling options, such as the call budget; the polling interval follows."""
+    """The provider's polling options, such as the call budget; the polling interval follows.
+
+    An application's fleet (High Mobility) also adds and removes cars here.
+    """
+
+    _fleet: dict[str, Clearance]
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options."""
         provider = provider_of(self.config_entry.data)
+        if provider.login is Login.APPLICATION:
+            return await self.async_step_fleet(user_input)
         if user_input is not None:
             return self.async_create_entry(data=provider.options_from_form(user_input))
         return self.async_show_form(
@@ -370,6 +622,54 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
                 "minimum": str(provider.budget_option.minimum),
                 "interval": _longest_interval(self.config_entry),
             },
+        )
+
+    async def async_step_fleet(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Polling, the cars to keep, and cars to add (data access of a car dropped stays)."""
+        provider = provider_of(self.config_entry.data)
+        entry_data = self.config_entry.data
+        client = create_client(async_get_clientsession(self.hass), entry_data)
+        chosen: dict[str, ChosenCar] = entry_data[CONF_CARS]
+        errors: dict[str, str] = {}
+        placeholders = {"description": "-"}
+        if user_input is None:
+            try:
+                self._fleet = {car.vin: car for car in await client.async_get_fleet()}
+            except ApiError as err:
+                LOGGER.debug("Could not read the fleet: %s", err)
+                return self.async_abort(reason="cannot_connect")
+        else:
+            added, errors, placeholders = await async_take_cars(client, self._fleet, user_input)
+            if not errors:
+                kept = set(user_input[CONF_KEEP_CARS])
+                cars = {vin: car for vin, car in chosen.items() if vin in kept} | added
+                vehicles = {
+                    vin: record for vin, record in entry_data[CONF_VEHICLES].items() if vin in cars
+                }
+                self.hass.config_entries.async_update_entry(
+                    self.config_entry,
+                    data={**entry_data, CONF_CARS: cars, CONF_VEHICLES: vehicles},
+                )
+                return self.async_create_entry(data=provider.options_from_form(user_input))
+        keep = [
+            SelectOptionDict(
+                value=vin, label=f"{BRAND_NAMES.get(car['brand'], car['brand'])} {vin}"
+            )
+            for vin, car in chosen.items()
+        ]
+        return self.async_show_form(
+            step_id="fleet",
+            data_schema=vol.Schema(
+                {
+                    **provider.options_schema(self.config_entry.options),
+                    vol.Optional(CONF_KEEP_CARS, default=list(chosen)): SelectSelector(
+                        SelectSelectorConfig(options=keep, multiple=True)
+                    ),
+                    **_cars_schema(self._fleet, chosen, user_input or {}),
+                }
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
 

@@ -19,6 +19,9 @@ CONF_API_KEY: Final = "api_key"
 CONF_API_VERSION: Final = "api_version"
 CONF_APPLICATION_ID: Final = "application_id"
 CONF_USER_ID: Final = "user_id"
+CONF_ENVIRONMENT: Final = "environment"
+CONF_CARS: Final = "cars"  # the cars asked data access for (High Mobility's fleet clearance)
+CONF_POLL_MINUTES: Final = "poll_minutes"
 # Reauthentication started to share data the grant lacks: that data, in words.
 REAUTH_FOR_DATA: Final = "reauth_for_data"
 

@@ -112,6 +112,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.next_poll: datetime | None = None
         self.last_poll: datetime | None = None  # the last poll the provider answered
         self._read_everything = False
+        # The car shares no data now (its data access ended or is not granted yet): nothing is read.
+        self.paused = False
         super().__init__(
             hass,
             LOGGER,
@@ -238,7 +240,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         return data
 
     async def _async_poll(self) -> Snapshot:
-        if self._is_quiet():
+        if self._is_quiet() or self.paused:
             return self.data or Snapshot()
         now = dt_util.utcnow()
         features = self.polled_features
@@ -520,8 +522,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._reload_to_show = True
 
     def _refuse(self, command: Command) -> None:
-        """The car cannot do command: its controls go (the entities remove themselves), and the
-        entry reloads, without a call, to show read-only twins where there are some.
+        """The car cannot do command: the entry reloads, without a call, without its controls
+        and with read-only twins where there are some.
         """
         LOGGER.info("%s cannot %s; its control is removed until Refresh", self.name, command)
         self.refused_commands.add(command)

@@ -24,6 +24,8 @@ TO_REDACT = {
     "webhook_id",
     "cloudhook_url",
     "api_key",
+    "client_id",
+    "client_secret",
     "image_url",
     "resolution_url",
 }
@@ -56,6 +58,16 @@ async def async_get_config_entry_diagnostics(
         for index, c in enumerate(entry.runtime_data.coordinators.values())
     }
     entry_data = {**entry.data, "vehicles": len(entry.data.get("vehicles", {}))}
+    if (clearances := entry.runtime_data.clearances) is not None:
+        # Cars asked data access for, by VIN: only their brands and clearance states.
+        entry_data["cars"] = [
+            {
+                "brand": car["brand"],
+                "status": str(state.status) if (state := clearances.states.get(vin)) else None,
+                "reason": state.reason if state else None,
+            }
+            for vin, car in clearances.cars.items()
+        ]
     return async_redact_data(
         {
             "entry": {

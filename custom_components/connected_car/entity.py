@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity_platform import (
+    AddConfigEntryEntitiesCallback,
+    async_get_current_platform,
+)
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.model import Command, Feature, Reading
+from .api.model import Command, Feature, Reading, Vehicle
 from .const import DOMAIN
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
 from .fleet import new_car_signal
@@ -47,15 +49,8 @@ class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
         """Attach the entity to its car's device."""
         super().__init__(coordinator)
         self.entity_description = description
-        vehicle = coordinator.vehicle
         self._attr_unique_id = f"{coordinator.vehicle_key}:{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, coordinator.vehicle_key)},
-            manufacturer=vehicle.make,
-            model=f"{vehicle.model} ({vehicle.year})",
-            name=f"{vehicle.make} {vehicle.model}",
-            serial_number=vehicle.vin,
-        )
+        self._attr_device_info = car_device_info(coordinator.vehicle_key, coordinator.vehicle)
 
     async def async_added_to_hass(self) -> None:
         """Have the car polled for this entity's feature while the entity exists."""
@@ -78,18 +73,21 @@ class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
         expected: Callable[[Reading | None], Reading | None] | None = None,
         **params: Any,
     ) -> None:
-        """Send command to the car; the entity's feature shows and confirms the result.
+        """Send command to the car; the entity's feature shows and confirms the result."""
+        await self.coordinator.async_command(
+            command, feature=self.entity_description.feature, expected=expected, **params
+        )
 
-        A control whose command the car answers it cannot do removes itself.
-        """
-        try:
-            await self.coordinator.async_command(
-                command, feature=self.entity_description.feature, expected=expected, **params
-            )
-        except HomeAssistantError:
-            if self.entity_description.command in self.coordinator.refused_commands:
-                er.async_get(self.hass).async_remove(self.entity_id)
-            raise
+
+def car_device_info(vehicle_key: str, vehicle: Vehicle) -> DeviceInfo:
+    """The device of a car (a provider that names no model or year: its make)."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, vehicle_key)},
+        manufacturer=vehicle.make,
+        model=f"{vehicle.model} ({vehicle.year})" if vehicle.year else vehicle.model or None,
+        name=f"{vehicle.make} {vehicle.model}".strip(),
+        serial_number=vehicle.vin,
+    )
 
 
 def supports(coordinator: VehicleCoordinator, description: ConnectedCarEntityDescription) -> bool:
@@ -110,13 +108,32 @@ def async_add_car_entities(
     hass: HomeAssistant,
     entry: ConnectedCarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    entities_of: Callable[[VehicleCoordinator], Iterable[Entity]],
+    entities_of: Callable[[VehicleCoordinator], Iterable[ConnectedCarEntity]],
+    candidates: Iterable[ConnectedCarEntityDescription] = (),
 ) -> None:
-    """Add the entities of every car now, and those of each car the account gains later."""
-    async_add_entities(e for c in entry.runtime_data.coordinators.values() for e in entities_of(c))
+    """Add the entities of every car now, and those of each car the account gains later.
+
+    An entity of candidates the car no longer supports (a control whose command it refused, the
+    read-only twin of a control it takes again) leaves the entity registry.
+    """
+    domain = async_get_current_platform().domain
+    keys = {description.key for description in candidates}
+
+    def entities_and_cleanup(coordinator: VehicleCoordinator) -> list[ConnectedCarEntity]:
+        entities = list(entities_of(coordinator))
+        registry = er.async_get(hass)
+        for key in keys - {entity.entity_description.key for entity in entities}:
+            unique_id = f"{coordinator.vehicle_key}:{key}"
+            if entity_id := registry.async_get_entity_id(domain, DOMAIN, unique_id):
+                registry.async_remove(entity_id)
+        return entities
+
+    async_add_entities(
+        e for c in entry.runtime_data.coordinators.values() for e in entities_and_cleanup(c)
+    )
 
     @callback
     def add_car(coordinator: VehicleCoordinator) -> None:
-        async_add_entities(entities_of(coordinator))
+        async_add_entities(entities_and_cleanup(coordinator))
 
     entry.async_on_unload(async_dispatcher_connect(hass, new_car_signal(entry.entry_id), add_car))

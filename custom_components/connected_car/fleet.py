@@ -34,17 +34,21 @@ from .api.model import Snapshot
 from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
 from .coordinator import VehicleCoordinator
 from .errors import translated
-from .issues import async_delete_entry_issues
+from .issues import Problem, async_delete_entry_issues
 from .snapshots import SnapshotStore, StoredCar, car_to_json
 from .vehicles import VehicleRecord, async_discover, async_identify, is_discovered
 
 if TYPE_CHECKING:
+    from .clearance import ClearanceWatch
     from .coordinator import ConnectedCarConfigEntry
     from .providers.base import Provider
 
 # How often the account's list of cars is read, to find cars added or removed.
 ACCOUNT_CHECK_INTERVAL = timedelta(hours=6)
 LEARN_RETRY_FIRST = timedelta(minutes=1)
+# A car that must be cleared and fails to answer (its consent may have ended): the fleet is read
+# again this soon, not sooner.
+CLEARANCE_RECHECK = timedelta(minutes=5)
 # A car missing from the account's list goes after this many lists without it, this far apart.
 GONE_PROOF_LISTS = 3
 GONE_PROOF_SPAN = timedelta(hours=12)
@@ -95,12 +99,18 @@ class Fleet:
         provider: Provider,
         client: VehicleClient,
         renew_token: Callable[[], Awaitable[None]],
+        clearances: ClearanceWatch | None = None,
     ) -> None:
-        """Watch the cars of entry's account, through client."""
+        """Watch the cars of entry's account, through client.
+
+        With clearances, the account's cars are the ones asked data access for, and a car is
+        learned once its data access is approved.
+        """
         self.hass = hass
         self.entry = entry
         self.provider = provider
         self.client = client
+        self.clearances = clearances
         self.coordinators: dict[str, VehicleCoordinator] = {}
         # Cars listed but not learned yet, and cars missing from the list since (first) when.
         self.retries: dict[str, _Retry] = {}
@@ -235,12 +245,29 @@ class Fleet:
     async def _async_list(self) -> list[str]:
         """The account's cars; a refused token is renewed once first, as for every request."""
         try:
-            return await self.client.async_get_vehicle_ids()
+            return await self._async_read_list()
         except ProviderError as err:
             if err.kind is not ErrorKind.AUTHENTICATION:
                 raise
             await self._renew_token()
-            return await self.client.async_get_vehicle_ids()
+            return await self._async_read_list()
+
+    async def _async_read_list(self) -> list[str]:
+        if self.clearances is not None:
+            return await self.clearances.async_refresh()
+        return await self.client.async_get_vehicle_ids()
+
+    def _may_learn(self, vehicle_id: str) -> bool:
+        """Whether a car shares data yet (always, but for cars that need clearing first).
+
+        A car whose clearance was not read yet (the fleet's list failed or lacked it) stays as
+        it was: learned before, it shared data.
+        """
+        if self.clearances is None:
+            return True
+        if vehicle_id not in self.clearances.states:
+            return vehicle_id in self.records
+        return self.clearances.is_approved(vehicle_id)
 
     async def async_disconnect(self, vehicle_id: str) -> None:
         """End the application's access to the car where the provider can; else keep it listed.
@@ -281,6 +308,10 @@ class Fleet:
                 if err.kind is ErrorKind.AUTHENTICATION or not self._knows_a_car():
                     raise
                 LOGGER.info("%s did not list the cars; using the ones known", self.provider.name)
+            finally:
+                if self.clearances is not None:
+                    # One read of the fleet at a time, sooner while a car waits for clearance.
+                    self._next_account_check = now + self.clearances.interval(now)
         if listed is not None:
             self._note_missing(listed, now)
         served_elsewhere = cars_served_elsewhere(self.hass, self.entry.entry_id, self.provider.key)
@@ -294,6 +325,7 @@ class Fleet:
             for vehicle_id in dict.fromkeys([*self.records, *self.retries, *(listed or [])])
             if vehicle_id not in served_elsewhere
             and vehicle_id not in self.coordinators
+            and self._may_learn(vehicle_id)
             and (vehicle_id not in self.retries or self.retries[vehicle_id].next_try <= now)
         ]
         learned = await asyncio.gather(*(self._async_learn(vid) for vid in to_learn))
@@ -304,10 +336,14 @@ class Fleet:
             if record is not None and is_discovered(record):
                 self._add(vehicle_id)
                 added[vehicle_id] = snapshot
+        for vehicle_id, coordinator in self.coordinators.items():
+            coordinator.paused = not self._may_learn(vehicle_id)
+            if coordinator.paused:  # the clearance's own repair says why no data comes
+                coordinator.issues.async_sync([])
         for error in errors:
             if isinstance(error, ProviderError) and error.kind is ErrorKind.AUTHENTICATION:
                 raise error
-        if errors and not self.coordinators:
+        if errors and not self.coordinators and self.clearances is None:
             raise errors[0]
         return added
 
@@ -355,13 +391,32 @@ class Fleet:
         )
         self.coordinators[vehicle_id] = coordinator
         self.entry.async_on_unload(
-            coordinator.async_add_listener(
-                lambda: self._last_values.async_save_later(self._last_values_json)
-            )
+            coordinator.async_add_listener(lambda: self._on_car_update(coordinator))
         )
         if self._started:
-            LOGGER.info("%s has a new car: %s", self.entry.title, coordinator.vehicle.model)
+            vehicle = coordinator.vehicle
+            name = f"{vehicle.make} {vehicle.model}".strip()
+            LOGGER.info("%s has a new car: %s", self.entry.title, name)
             async_dispatcher_send(self.hass, new_car_signal(self.entry.entry_id), coordinator)
+
+    @callback
+    def _on_car_update(self, coordinator: VehicleCoordinator) -> None:
+        """Keep the car's values; a car that must be cleared and fails, or says its consent is
+        gone (an account problem): read its clearance soon."""
+        self._last_values.async_save_later(self._last_values_json)
+        if self.clearances is None:
+            return
+        account_problem = any(
+            coordinator.issues.is_open(Problem(key))
+            for key in set(self.provider.account_issues.values())
+        )
+        if coordinator.last_update_success and not account_problem:
+            return
+        soon = dt_util.utcnow() + CLEARANCE_RECHECK
+        if soon < self._next_account_check:
+            self._next_account_check = soon
+            if self._started:
+                self._schedule()
 
     def _note_missing(self, listed: Iterable[str], now: datetime) -> None:
         """Count lists without a known car; remove it once it is proven gone."""

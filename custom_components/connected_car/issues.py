@@ -24,6 +24,7 @@ class Fix(StrEnum):
 
     REAUTH = "reauth"  # connect the account again
     RECHECK = "recheck"  # poll the car and close only when the problem is gone
+    CUSTOMER_NAME = "customer_name"  # ask the fleet operator's name and ask data access again
 
 
 # The issue of an account problem the provider names in no other way.
@@ -39,6 +40,11 @@ FIXES: dict[str, Fix] = {
     "vehicle_missing": Fix.RECHECK,
     OTHER_ACCOUNT_ISSUE: Fix.RECHECK,
     "billing": Fix.RECHECK,
+    "consent_removed": Fix.RECHECK,
+    "no_consent": Fix.RECHECK,
+    "privacy_mode": Fix.RECHECK,
+    "no_fleet": Fix.RECHECK,
+    "clearance_customer_name": Fix.CUSTOMER_NAME,
 }
 # The data each feature stands for, in the words a repair uses for data a grant does not share.
 FEATURE_WORDS: dict[Feature, str] = {
@@ -86,14 +92,19 @@ class CarIssues:
     """The repair issues of one car: present while its problem lasts, gone when it is solved."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry, provider: Provider, vehicle: Vehicle
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        provider: Provider,
+        vehicle: Vehicle,
+        scope: str = "",
     ) -> None:
-        """Pick up the issues an earlier run left for this car."""
+        """Pick up the issues an earlier run left for this car (in scope, e.g. its clearance)."""
         self._hass = hass
         self._entry = entry
         self._provider = provider
         self._vehicle = vehicle
-        self._prefix = f"{provider.key}_{vehicle.id}_"
+        self._prefix = f"{provider.key}_{scope}{vehicle.id}_"
         self._open = {
             issue_id
             for domain, issue_id in ir.async_get(hass).issues
@@ -119,7 +130,7 @@ class CarIssues:
             translation_key=problem.key,
             translation_placeholders={
                 **problem.placeholders,
-                "car": f"{self._vehicle.make} {self._vehicle.model}",
+                "car": f"{self._vehicle.make} {self._vehicle.model}".strip(),
                 "provider": self._provider.name,
                 "url": url,
             },

@@ -48,6 +48,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda c: [ConnectedCarLock(c, LOCK)] if supports(c, LOCK) else [],
+        (LOCK,),
     )
 
 

@@ -47,6 +47,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda c: [ConnectedCarChargeLimit(c, CHARGE_LIMIT)] if supports(c, CHARGE_LIMIT) else [],
+        (CHARGE_LIMIT,),
     )
 
 

@@ -10,6 +10,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import probatio as vol
 
+from .api.errors import ApiError
+from .api.high_mobility import ClearanceStatus
 from .const import DOMAIN, REAUTH_FOR_DATA
 from .issues import Fix
 
@@ -44,6 +46,8 @@ async def async_create_fix_flow(
             return ReauthFixFlow(entry_id)
         case {"fix": Fix.RECHECK, "entry_id": str(entry_id), "vehicle_id": str(vehicle_id)}:
             return RecheckFixFlow(entry_id, vehicle_id)
+        case {"fix": Fix.CUSTOMER_NAME, "entry_id": str(entry_id), "vehicle_id": str(vehicle_id)}:
+            return CustomerNameFixFlow(entry_id, vehicle_id)
     return ConfirmRepairFlow()
 
 
@@ -104,4 +108,45 @@ class RecheckFixFlow(_CarFixFlow):
             data_schema=vol.Schema({}),
             errors=errors,
             description_placeholders=self._placeholders(),
+        )
+
+
+class CustomerNameFixFlow(_CarFixFlow):
+    """Ask the fleet operator's name, and ask data access for the car again with it."""
+
+    def __init__(self, entry_id: str, vehicle_id: str) -> None:
+        """Fix the clearance of the car vehicle_id of entry_id."""
+        self._entry_id = entry_id
+        self._vehicle_id = vehicle_id
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Ask the name; send it."""
+        errors: dict[str, str] = {}
+        placeholders = self._placeholders()
+        if user_input is not None:
+            entry: ConnectedCarConfigEntry | None = self.hass.config_entries.async_get_entry(
+                self._entry_id
+            )
+            if entry is None or entry.state is not ConfigEntryState.LOADED:
+                return self.async_abort(reason="entry_not_loaded")
+            clearances = entry.runtime_data.clearances
+            assert clearances is not None
+            try:
+                answer = await clearances.async_set_customer_name(
+                    self._vehicle_id, user_input["customer_name"].strip()
+                )
+            except ApiError:
+                errors["base"] = "cannot_connect"
+            else:
+                if answer.status is not ClearanceStatus.ERROR:
+                    return self.async_create_entry(data={})
+                errors["base"] = "refused"
+                placeholders["description"] = answer.description or "-"
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({vol.Required("customer_name"): str}),
+            errors=errors,
+            description_placeholders={"description": "-", **placeholders},
         )

@@ -215,3 +215,46 @@ class RefreshedStore:
     def calls_per_car(self) -> int:
         """The monthly budget is per car."""
         return self.calls_per_month
+
+
+@dataclass(frozen=True)
+class FixedInterval:
+    """One request reads every feature of a car, at an interval the user sets (High Mobility).
+
+    The provider bills per car and not per read, and limits requests per minute: polling a few
+    cars every few minutes stays far below that.
+    """
+
+    every: timedelta
+    cars_on_app: int = 1
+    # The application's requests per window, shared by its cars; a rate limit without Retry-After
+    # ends within the window.
+    requests_per_window: int = 60
+    window: timedelta = timedelta(minutes=1)
+
+    def interval(self, features: Sequence[Feature], busy: bool) -> timedelta:
+        """The interval the options set, never below the shortest one."""
+        return max(MIN_UPDATE_INTERVAL, self.every)
+
+    def due(
+        self,
+        features: Sequence[Feature],
+        last_read: Mapping[Feature, datetime],
+        now: datetime,
+        busy: bool,
+    ) -> list[Feature]:
+        """Every feature, every poll: one request reads them all."""
+        return list(features)
+
+    def quota_renews(self, now: datetime) -> datetime:
+        """The request window of a minute renews a minute from now."""
+        return now + self.window
+
+    def cost(self, features: Sequence[Feature]) -> int:
+        """One request reads every feature."""
+        return 1 if features else 0
+
+    @property
+    def calls_per_car(self) -> int:
+        """The car's share of the application's requests a minute (one at least)."""
+        return max(self.requests_per_window // max(self.cars_on_app, 1), 1)

@@ -50,11 +50,13 @@ from .api.model import (
     Tires,
     TroubleCodes,
 )
+from .clearance import STATES, ClearanceWatch, car_vehicle, reason_key
 from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
 from .entity import (
     ConnectedCarEntity,
     ConnectedCarEntityDescription,
     async_add_car_entities,
+    car_device_info,
     supports,
 )
 
@@ -394,12 +396,15 @@ async def async_setup_entry(
     entry: ConnectedCarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors each car supports."""
+    """Add the sensors each car supports, and the data access of cars that must be cleared."""
+    if (clearances := entry.runtime_data.clearances) is not None:
+        async_add_entities(DataAccessSensor(clearances, vin) for vin in clearances.cars)
     async_add_car_entities(
         hass,
         entry,
         async_add_entities,
         lambda c: (ConnectedCarSensor(c, d) for d in SENSORS if supports(c, d)),
+        SENSORS,
     )
 
 
@@ -418,3 +423,48 @@ class ConnectedCarSensor(ConnectedCarEntity, SensorEntity):
         """What the state alone does not say (the trouble codes, what a service did)."""
         attributes = self.entity_description.attributes
         return attributes(self.coordinator) if attributes else None
+
+
+DATA_ACCESS = "data_access"
+
+
+class DataAccessSensor(SensorEntity):
+    """Whether a car shares its data yet: its clearance state, and the latest reason given."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    _attr_translation_key = DATA_ACCESS
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_options = STATES
+
+    def __init__(self, clearances: ClearanceWatch, vin: str) -> None:
+        """The data access of the car vin; its device exists from the moment the car is added."""
+        self._clearances = clearances
+        self._vin = vin
+        vehicle_key = f"{clearances.provider.key}:{vin}"
+        self._attr_unique_id = f"{vehicle_key}:data_access"
+        self._attr_device_info = car_device_info(
+            vehicle_key, car_vehicle(vin, clearances.cars[vin])
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Show each new read of the clearance states."""
+        self.async_on_remove(self._clearances.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> str | None:
+        """The clearance state, unknown until the fleet was read."""
+        state = self._clearances.states.get(self._vin)
+        return str(state.status) if state else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Why the car is in its state, and since when."""
+        state = self._clearances.states.get(self._vin)
+        if state is None:
+            return {}
+        since = state.changelog[-1].timestamp if state.changelog else None
+        return {
+            "reason": reason_key(state.reason or state.description),
+            "since": since.isoformat() if since else None,
+        }

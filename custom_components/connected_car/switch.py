@@ -45,6 +45,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda c: [ConnectedCarChargingSwitch(c, CHARGING)] if supports(c, CHARGING) else [],
+        (CHARGING,),
     )
 
 

@@ -7,7 +7,7 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from simulator.faults import injected_reply_middleware
+from simulator.faults import EMPTY_VEHICLE_LIST, Fault, injected_reply_middleware
 from simulator.high_mobility.cloud import HighMobilityApp
 from simulator.high_mobility.data import vehicle_data
 from simulator.high_mobility.errors import HighMobilityError
@@ -45,13 +45,17 @@ async def high_mobility_middleware(request: web.Request, handler: Handler) -> we
         return web.json_response(body, status=error.status)
 
 
-async def _injected_fault(state: SimulatorState, vin: str | None, path: str) -> None:
+async def _injected_fault(state: SimulatorState, vin: str | None, path: str) -> Fault | None:
+    """Raise a matching fault's error; an EMPTY_VEHICLE_LIST is returned (the fleet lists none)."""
     fault = await state.faults.trigger(PROVIDER, vin, path)
+    if fault is not None and fault.type == EMPTY_VEHICLE_LIST:
+        return fault
     if fault is not None:
         code = "FLEET" if fault.type == "TOO_MANY_REQUESTS" and path != DATA_PATH else fault.code
         raise HighMobilityError(
             fault.type, code, status=fault.status, retry_after=fault.retry_after
         )
+    return None
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -109,9 +113,9 @@ async def fleet_vehicles(request: web.Request) -> web.Response:
     """`GET /v1/fleets/vehicles` (every clearance), `POST` (add cars by VIN and brand)."""
     state = state_of(request)
     app, now = _authorize(request, state, fleet=True), state.clock.now()
-    await _injected_fault(state, None, FLEET_PATH)
+    empty = await _injected_fault(state, None, FLEET_PATH)
     if request.method == "GET":
-        return web.json_response([c.to_json() for c in app.fleet.all(now)])
+        return web.json_response([] if empty else [c.to_json() for c in app.fleet.all(now)])
     body = await _json_body(request)
     items = body.get("vehicles") if isinstance(body, dict) else None
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):

@@ -99,15 +99,18 @@ PRIVACY_MODE_RETRIES = 3 * 86400
 VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 
 # Scripted outcomes (control API): how a VIN's clearance goes on.
-APPROVE, REJECT, PRIVACY, STAY_PENDING, FAIL, REVOKE = (
+APPROVE, REJECT, PRIVACY, STAY_PENDING, FAIL, REVOKE, REFUSE = (
     "approve",
     "reject",
     "privacy_mode",
     "pending",
     "error",
     "revoke",
+    "refuse",
 )
-OUTCOMES = (APPROVE, REJECT, PRIVACY, STAY_PENDING, FAIL, REVOKE)
+OUTCOMES = (APPROVE, REJECT, PRIVACY, STAY_PENDING, FAIL, REVOKE, REFUSE)
+# What adding a VIN scripted to be refused is answered (its item `error`, nothing kept).
+REFUSED_DESCRIPTION = "The vehicle can not be added to the fleet"
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,8 @@ class Fleet:
             return _refused(vin, "The brand is invalid")
         if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
             return _refused(vin, "tags should be a map of strings")
+        if outcome is not None and outcome.kind == REFUSE:
+            return _refused(vin, REFUSED_DESCRIPTION)
         clearance = self.get(vin, now)
         if clearance is None or clearance.status in ENDED:
             changelog = [] if clearance is None else clearance.changelog
@@ -266,7 +271,7 @@ class Fleet:
             approval = [Change(approved_at, APPROVED)] if status == PENDING else []
             clearance.planned = [*approval, Change(revoked_at, REVOKED)]
             return True
-        if status != PENDING or outcome.kind == REVOKE:
+        if status != PENDING or outcome.kind in (REVOKE, REFUSE):
             return False
         if outcome.kind == STAY_PENDING:
             clearance.planned = []

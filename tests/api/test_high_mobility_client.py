@@ -216,7 +216,8 @@ def test_the_error_table() -> None:
     assert error_kind(400, "invalid_client") is ErrorKind.AUTHENTICATION
     assert error_kind(401, None) is ErrorKind.TRANSIENT
     assert error_kind(401, "consent_removed") is ErrorKind.ACCOUNT_ACTION
-    assert error_kind(403, "no_consent") is ErrorKind.PERMISSION
+    assert error_kind(403, "no_consent") is ErrorKind.ACCOUNT_ACTION
+    assert error_kind(403, None) is ErrorKind.PERMISSION
     assert error_kind(418, None) is ErrorKind.TRANSIENT
     assert error_kind(None, "a_reason_from_the_future") is ErrorKind.TRANSIENT
     # A car's consent or privacy never asks the user to log in again.
@@ -362,7 +363,8 @@ async def test_token_endpoint_trouble_is_not_a_refusal(
         await client.async_authenticate()
     assert (_details(raised).kind, _details(raised).code) == (kind, None)
     assert _details(raised).retry_after == retry_after
-    assert await client.async_authenticate() == frozenset(SCOPES)
+    # A Retry-After holds this client's token requests back; a client not sharing it asks again.
+    assert await sim.client().async_authenticate() == frozenset(SCOPES)
 
 
 async def test_a_broken_token_answer_is_a_communication_error(
@@ -780,7 +782,7 @@ async def test_a_failed_property_fails_only_its_feature(
     assert Feature.LOCATION not in snapshot.recorded_at
 
 
-async def test_a_car_without_consent_is_a_permission_error(
+async def test_a_car_without_consent_is_an_account_problem(
     sim: Sim, client: HighMobilityClient
 ) -> None:
     await client.async_add_vehicles([CARS[0]])
@@ -788,7 +790,7 @@ async def test_a_car_without_consent_is_a_permission_error(
         await client.async_read(BMW, FEATURES)
     details = _details(raised)
     assert (details.kind, details.code, details.status, details.description) == (
-        ErrorKind.PERMISSION,
+        ErrorKind.ACCOUNT_ACTION,
         "no_consent",
         403,
         "No active consent for this vehicle",
@@ -821,7 +823,7 @@ async def test_a_car_without_data_yet(sim: Sim, client: HighMobilityClient) -> N
     ("error_type", "code", "kind", "our_code"),
     [
         ("NOT_AUTHORIZED", "CONSENT_REMOVED", ErrorKind.ACCOUNT_ACTION, "consent_removed"),
-        ("FORBIDDEN", "NO_CONSENT", ErrorKind.PERMISSION, "no_consent"),
+        ("FORBIDDEN", "NO_CONSENT", ErrorKind.ACCOUNT_ACTION, "no_consent"),
         ("FORBIDDEN", "PRIVACY_MODE", ErrorKind.ACCOUNT_ACTION, "privacy_mode"),
         ("REQUEST_TIMEOUT", None, ErrorKind.UNREACHABLE, None),
         ("PENDING", None, ErrorKind.TRANSIENT, "no_data_yet"),
@@ -1335,7 +1337,6 @@ async def test_a_token_without_scopes(fake) -> None:
 @pytest.mark.parametrize(
     ("token", "source"),
     [
-        (Reply(raw=b"Unauthorized", status=401), None),
         (Reply({"error": "invalid_client"}, 401), None),
         (
             Reply(
@@ -1345,7 +1346,7 @@ async def test_a_token_without_scopes(fake) -> None:
         ),
     ],
 )
-async def test_any_refusal_of_the_token_is_an_authentication_error(
+async def test_a_refusal_in_oauth_words_is_an_authentication_error(
     fake, token: Reply, source: str | None
 ) -> None:
     replies, client = fake
@@ -1443,3 +1444,70 @@ async def test_vins_are_quoted_in_paths(fake) -> None:
     replies, client = fake
     replies[f"{FLEET}/a%2Fb%3F"] = Reply({"vin": "a/b?", "status": "approved"})
     assert (await client.async_get_clearance("a/b?")).status is ClearanceStatus.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("token", "kind"),
+    [
+        (Reply(raw=b"Unauthorized", status=401), ErrorKind.TRANSIENT),
+        (Reply({"message": "forbidden"}, 403), ErrorKind.TRANSIENT),
+        (Reply({"error": "not_found"}, 404), ErrorKind.TRANSIENT),
+        (Reply({"error": "timeout"}, 408), ErrorKind.TRANSIENT),
+        (Reply({"error": "slow_down"}, 429), ErrorKind.RATE_LIMITED),
+        (Reply({"error": "server_error"}, 502), ErrorKind.TRANSIENT),
+    ],
+)
+async def test_other_token_trouble_is_passing(fake, token: Reply, kind: ErrorKind) -> None:
+    """Only a refusal in OAuth's words blames the credentials (as for the other providers)."""
+    replies, client = fake
+    replies["/v1/access_tokens"] = token
+    with pytest.raises(ProviderError) as raised:
+        await client.async_authenticate()
+    assert (_details(raised).kind, _details(raised).code) == (kind, None)
+
+
+async def test_a_token_retry_after_holds_every_token_request_back(
+    socket_enabled: None,
+) -> None:
+    """A Retry-After of the token endpoint: nothing is sent to it until the wait is over, by any
+    client sharing the holds (a day at most); then it is asked again."""
+    sent: list[str] = []
+    wait = {"Retry-After": "600"}
+
+    async def handler(request: web.Request) -> web.Response:
+        sent.append(request.path)
+        if wait:
+            return web.json_response({"error": "slow_down"}, status=429, headers=wait)
+        return web.json_response(TOKEN.body)
+
+    app = web.Application()
+    app.router.add_post("/v1/access_tokens", handler)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    waits: dict[str, datetime] = {}
+    origin = f"http://127.0.0.1:{server.port}"
+    async with ClientSession() as session:
+        client = HighMobilityClient(session, "id", "secret", origin=origin, token_waits=waits)
+        with pytest.raises(ProviderError) as raised:
+            await client.async_authenticate()
+        assert _details(raised).retry_after == 600
+        other = HighMobilityClient(session, "id", "secret", origin=origin, token_waits=waits)
+        with pytest.raises(ProviderError) as raised:
+            await other.async_authenticate()
+        assert _details(raised).kind is ErrorKind.RATE_LIMITED
+        assert 0 < (_details(raised).retry_after or 0) <= 600
+        assert sent == ["/v1/access_tokens"]
+
+        wait.clear()
+        waits[f"{origin}/v1/access_tokens"] = datetime.now(UTC) - timedelta(seconds=1)
+        assert await other.async_authenticate() == frozenset({"vehicle:data"})
+        assert len(sent) == 2
+
+        wait["Retry-After"] = str(10 * 24 * 3600)
+        with pytest.raises(ProviderError):
+            await HighMobilityClient(
+                session, "id", "secret", origin=origin, token_waits=waits
+            ).async_authenticate()
+        held = waits[f"{origin}/v1/access_tokens"] - datetime.now(UTC)
+        assert timedelta(hours=23) < held <= timedelta(days=1)
+    await server.close()

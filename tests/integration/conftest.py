@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.connected_car.const import DOMAIN, SIMULATOR_URL_ENV
 
+from .high_mobility import APPROVAL_DELAY, BMW, add_to_fleet, advance, connect_hm
 from .simulator_control import V3_AUTH_DOMAIN, SimulatorControl, connect
 
 CLIENT_ID = "sim-client-id"
@@ -105,9 +106,15 @@ def setup_integration(
         if provider == "smartcar_v3" and not v3_added:
             await add_v3_credentials(hass)
             v3_added = True
-        result = await connect(
-            hass, await hass_client_no_auth(), sim, provider=provider, **connect_options
-        )
+        if provider == "high_mobility":
+            # A car the fleet operator cleared earlier, picked from the fleet.
+            await add_to_fleet(sim, (BMW, "bmw"))
+            await advance(sim, APPROVAL_DELAY)
+            result = await connect_hm(hass, fleet_cars=[BMW])
+        else:
+            result = await connect(
+                hass, await hass_client_no_auth(), sim, provider=provider, **connect_options
+            )
         assert result["type"] == "create_entry", result
         await hass.async_block_till_done()
         entry = result["result"]
@@ -117,7 +124,7 @@ def setup_integration(
     return setup
 
 
-@pytest.fixture(params=["smartcar", "volvo"])
+@pytest.fixture(params=["smartcar", "volvo", "high_mobility"])
 def provider(request: pytest.FixtureRequest) -> str:
     """Each provider in turn, for behaviour every provider shares."""
     return str(request.param)

@@ -76,7 +76,8 @@ async def test_every_entity_answers_to_its_own_name(
         answer = await ask(hass, f"what is the {state.name}")
         assert (answer["response_type"], targets(answer)) == ("query_answer", [entity.entity_id])
         asked += 1
-    assert asked >= 20
+    # High Mobility's test fleet is one car that sends data only (no lock, switch or number).
+    assert asked >= (15 if provider == "high_mobility" else 20)
 
 
 @pytest.mark.usefixtures("assist")

@@ -129,6 +129,8 @@ async def test_a_command_the_car_cannot_do_removes_its_control(
     assert registry.async_get("lock.volkswagen_id_4_door_lock") is None
     assert hass.states.get("lock.volkswagen_id_4_door_lock") is None
     assert entry.data["vehicles"][vw["id"]]["refused"] == ["lock"]
+    # The lock state stays in view, read-only; "off" is locked.
+    assert state_of(hass, "binary_sensor.volkswagen_id_4_door_lock") == "off"
 
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
@@ -142,6 +144,7 @@ async def test_a_command_the_car_cannot_do_removes_its_control(
         or not entry.data["vehicles"][vw["id"]]["refused"]
     )
     assert state_of(hass, "lock.volkswagen_id_4_door_lock") == LockState.LOCKED
+    assert hass.states.get("binary_sensor.volkswagen_id_4_door_lock") is None
 
 
 async def test_a_refused_command_is_not_sent_again(

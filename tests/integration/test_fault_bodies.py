@@ -43,6 +43,10 @@ BODIES: dict[str, dict[str, Any]] = {
 }
 
 
+# The account's list of cars, where it is not `/vehicles`.
+LIST_PATHS = {"high_mobility": "/v1/fleets/vehicles"}
+
+
 @pytest.mark.parametrize("body", list(BODIES))
 async def test_an_odd_vehicle_list_at_setup_is_retried(
     hass: HomeAssistant,
@@ -57,7 +61,8 @@ async def test_an_odd_vehicle_list_at_setup_is_retried(
     assert await hass.config_entries.async_unload(entry.entry_id)
     # With no car known yet: with known cars, the entry would start with them instead.
     hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_VEHICLES: {}})
-    await sim.inject_error(provider=provider, path="/vehicles", type="RAW", times=1, **BODIES[body])
+    path = LIST_PATHS.get(provider, "/vehicles")
+    await sim.inject_error(provider=provider, path=path, type="RAW", times=1, **BODIES[body])
 
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY

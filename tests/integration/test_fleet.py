@@ -40,6 +40,7 @@ def _device(hass: HomeAssistant, entry: MockConfigEntry, provider: str, vehicle_
     return dr.async_get(hass).async_get_device_by_identifier(identifier, entry.entry_id) is not None
 
 
+@pytest.mark.parametrize("provider", ["smartcar", "volvo"])  # one car in the test fleet
 async def test_a_car_that_fails_to_answer_costs_the_others_nothing(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -55,7 +55,20 @@ CARS = {
         unsupported=("NOT_FOUND", "RESOURCE"),
         server_error=("INTERNAL_SERVER_ERROR", None),
     ),
+    # High Mobility answers a car's data in one request: it has no "cannot" per path to inject.
+    "high_mobility": Car(
+        model="i4 eDrive40",
+        entity="bmw",
+        odometer="/v1/vehicle-data/autoapi-13/{vin}",
+        rate_limit=("TOO_MANY_REQUESTS", None),
+        unsupported=("", None),
+        server_error=("INTERNAL_SERVER_ERROR", None),
+    ),
 }
+# Providers that say per path that a car cannot give some data.
+PER_PATH_PROVIDERS = ["smartcar", "volvo"]
+# Providers whose users log in through OAuth2 (the others hold the application's credentials).
+OAUTH2_PROVIDERS = ["smartcar", "volvo"]
 
 
 async def _car(sim: SimulatorControl, provider: str) -> tuple[Car, str]:
@@ -103,6 +116,7 @@ async def test_a_rate_limit_keeps_values_and_sends_nothing_until_it_ends(
     assert (await sim.stats(provider))["vehicles"][vehicle_id]["requests"] >= 1
 
 
+@pytest.mark.parametrize("provider", PER_PATH_PROVIDERS)
 async def test_a_feature_the_car_cannot_give_is_no_longer_read(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -149,6 +163,7 @@ async def test_a_feature_the_car_cannot_give_is_no_longer_read(
     assert state_of(hass, f"sensor.{car.entity}_odometer") == odometer
 
 
+@pytest.mark.parametrize("provider", PER_PATH_PROVIDERS)
 async def test_a_reading_between_cannot_answers_starts_the_count_again(
     hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, provider: str
 ) -> None:
@@ -216,23 +231,28 @@ async def test_diagnostics_redact_secrets(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
     text = str(diagnostics)
-    token = entry.data["token"]
-    for secret in (token["access_token"], token["refresh_token"], token.get("id_token")):
+    token = entry.data.get("token", {})
+    for secret in (token.get("access_token"), token.get("refresh_token"), token.get("id_token")):
         assert not secret or secret not in text
     assert entry.data.get("api_key", "no key") not in text
+    assert entry.data.get("client_secret", "no secret") not in text
     cars = await sim.vehicles(provider)
+    shown = [car for car in cars if car["id"] in entry.runtime_data.coordinators]
     for car in cars:
         assert car["vin"] not in text
         assert str(car["state"]["location"]["latitude"]) not in text
     assert entry.unique_id is not None
     assert entry.unique_id.split(":", 1)[1] not in text
-    assert len(diagnostics["cars"]) == len(cars)
-    assert diagnostics["entry"]["data"]["token"]["access_token"] == "**REDACTED**"
+    assert len(diagnostics["cars"]) == len(shown)
+    shown_data = diagnostics["entry"]["data"]
+    secret = shown_data["token"]["access_token"] if token else shown_data["client_secret"]
+    assert secret == "**REDACTED**"
     for car in diagnostics["cars"].values():
         assert set(car["last_read"]) <= set(car["supported"])
         assert car["polled"]
 
 
+@pytest.mark.parametrize("provider", OAUTH2_PROVIDERS)
 @pytest.mark.parametrize("lasting", [False, True])
 async def test_a_refused_token_is_renewed_once_before_reauth(
     hass: HomeAssistant,

@@ -32,6 +32,15 @@ from tests.conftest import TEST_REDIRECT_URI, SimulatorClock
 
 from .conftest import SetupIntegration
 from .helpers import reauth_started, state_of
+from .high_mobility import (
+    APPROVAL_DELAY,
+    BMW,
+    HM_CLIENT_SECRET,
+    MERCEDES,
+    add_to_fleet,
+    advance,
+    connect_hm,
+)
 from .simulator_control import SimulatorControl
 from .test_shared import _car
 
@@ -40,6 +49,10 @@ pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
 TOKEN_PATHS = {"smartcar": "/oauth/token", "volvo": "/as/token.oauth2"}
 CREDENTIALS = {"smartcar": "Smartcar simulator app", "volvo": "Volvo Cars simulator app"}
 PROVIDER_NAMES = {"smartcar": "Smartcar", "volvo": "Volvo Cars"}
+# Providers whose users log in through OAuth2 (High Mobility's own client credentials: below).
+OAUTH2_PROVIDERS = ["smartcar", "volvo"]
+HM = "high_mobility"
+HM_TOKEN_PATH = "/v1/access_tokens"
 
 
 @pytest.fixture
@@ -71,6 +84,7 @@ async def _step(hass: HomeAssistant, freezer: FrozenDateTimeFactory, span: timed
         await hass.async_block_till_done(wait_background_tasks=True)
 
 
+@pytest.mark.parametrize("provider", OAUTH2_PROVIDERS)
 async def test_refused_grant_asks_to_log_in_again(
     hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl, provider: str
 ) -> None:
@@ -85,6 +99,7 @@ async def test_refused_grant_asks_to_log_in_again(
     assert reauth_started(hass)
 
 
+@pytest.mark.parametrize("provider", OAUTH2_PROVIDERS)
 async def test_refused_application_credentials_raise_a_repair_not_a_login(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -119,6 +134,7 @@ async def test_refused_application_credentials_raise_a_repair_not_a_login(
     assert state_of(hass, f"sensor.{car.entity}_odometer") != STATE_UNAVAILABLE
 
 
+@pytest.mark.parametrize("provider", OAUTH2_PROVIDERS)
 @pytest.mark.parametrize(
     "answer",
     [
@@ -153,6 +169,7 @@ async def test_passing_trouble_never_asks_to_log_in(
     assert state_of(hass, f"sensor.{car.entity}_odometer") != STATE_UNAVAILABLE
 
 
+@pytest.mark.parametrize("provider", OAUTH2_PROVIDERS)
 async def test_token_retry_after_holds_every_renewal_back(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -179,6 +196,7 @@ async def test_token_retry_after_holds_every_renewal_back(
     assert not reauth_started(hass)
 
 
+@pytest.mark.parametrize("provider", OAUTH2_PROVIDERS)
 async def test_a_hung_token_endpoint_times_out(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
@@ -251,6 +269,7 @@ async def test_a_lost_token_answer_is_renewed_at_the_next_try(
     assert state_of(hass, f"sensor.{car.entity}_odometer") != STATE_UNAVAILABLE
 
 
+@pytest.mark.parametrize("provider", OAUTH2_PROVIDERS)
 async def test_many_cars_on_an_expired_token_renew_it_once(
     hass: HomeAssistant,
     setup_integration: SetupIntegration,
@@ -277,6 +296,7 @@ async def test_many_cars_on_an_expired_token_renew_it_once(
     assert all(c.last_update_success for c in coordinators)
 
 
+@pytest.mark.parametrize("provider", OAUTH2_PROVIDERS)
 async def test_no_secret_reaches_the_log(
     hass: HomeAssistant,
     caplog: pytest.LogCaptureFixture,
@@ -318,3 +338,169 @@ async def test_no_secret_reaches_the_log(
         secrets |= {str(location["latitude"]), str(location["longitude"])}
     leaked = {secret for secret in secrets if secret in caplog.text}
     assert not leaked
+
+
+# High Mobility: the client-credentials token of the application, one for every car.
+
+
+async def _hm_tokens_issued(sim: SimulatorControl) -> int:
+    state = await sim.call("GET", "/high_mobility")
+    return int(state["environments"]["production"]["tokens_issued"])
+
+
+async def _hm_expire(sim: SimulatorControl) -> None:
+    """High Mobility's clock passes the application's token (5 minutes): the next request is
+    refused, and the client asks for a new token."""
+    await advance(sim, 400)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 408},
+        {"status": 404, "content_type": "text/html", "body": "<h1>Not Found</h1>"},
+        {"status": 403, "content_type": "text/plain", "body": "Forbidden"},
+        {"status": 502, "content_type": "text/html", "body": "<h1>Bad gateway</h1>"},
+        {"status": 200, "content_type": "application/json", "body": '{"token_type": "bearer"}'},
+    ],
+    ids=["408 without a body", "404 page", "403 without OAuth error", "502", "200 without token"],
+)
+async def test_high_mobility_passing_trouble_never_asks_for_a_new_secret(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    answer: dict[str, Any],
+) -> None:
+    """Anything but a refusal in OAuth's words: the poll fails, is retried, and works again."""
+    entry = await setup_integration(provider=HM)
+    coordinator = entry.runtime_data.coordinators[BMW]
+    await sim.inject_error(provider=HM, path=HM_TOKEN_PATH, type="RAW", times=1, **answer)
+    await _hm_expire(sim)
+
+    await coordinator.async_refresh_everything()
+    await hass.async_block_till_done()
+    assert not coordinator.last_update_success
+    assert not reauth_started(hass)
+    await _step(hass, freezer, timedelta(minutes=20))
+    assert not reauth_started(hass)
+    assert coordinator.last_update_success
+    assert state_of(hass, "sensor.bmw_odometer") != STATE_UNAVAILABLE
+
+
+async def test_high_mobility_refused_secret_asks_for_a_new_one_not_a_repair(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The token endpoint refuses the secret in OAuth's words: the reauth flow that takes a new
+    secret starts; no credentials repair (there is no application credential to fix)."""
+    entry = await setup_integration(provider=HM)
+    body = json.dumps({"error": "invalid_request", "error_description": "client_secret is invalid"})
+    await sim.inject_error(
+        provider=HM,
+        path=HM_TOKEN_PATH,
+        type="RAW",
+        status=400,
+        content_type="application/json",
+        body=body,
+    )
+    await _hm_expire(sim)
+    await entry.runtime_data.coordinators[BMW].async_refresh_everything()
+    await hass.async_block_till_done()
+    assert reauth_started(hass)
+    flow = hass.config_entries.flow.async_progress_by_handler(DOMAIN)[0]
+    assert flow["context"]["source"] == "reauth"
+    assert not any(
+        issue_id.startswith("credentials_refused") for _, issue_id in issue_registry.issues
+    )
+
+
+async def test_high_mobility_token_retry_after_holds_every_token_request_back(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """429 with Retry-After: 600 on the token endpoint: no token request for ten minutes, even
+    after a reload; then polling goes on."""
+    entry = await setup_integration(provider=HM)
+    await sim.inject_error(
+        provider=HM,
+        path=HM_TOKEN_PATH,
+        type="RAW",
+        status=429,
+        content_type="application/json",
+        body="{}",
+        retry_after=600,
+    )
+    await _hm_expire(sim)
+    await entry.runtime_data.coordinators[BMW].async_refresh_everything()
+    await hass.async_block_till_done()
+    await sim.clear_errors()
+    issued = await _hm_tokens_issued(sim)
+
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    await _step(hass, freezer, timedelta(minutes=8))
+    assert await _hm_tokens_issued(sim) == issued
+    await _step(hass, freezer, timedelta(minutes=25))
+    assert await _hm_tokens_issued(sim) > issued
+    assert not reauth_started(hass)
+    assert entry.runtime_data.coordinators[BMW].last_update_success
+
+
+async def test_high_mobility_many_cars_on_an_expired_token_renew_it_once(
+    hass: HomeAssistant,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Every car polls at once on an expired token: one token request serves them all."""
+    await add_to_fleet(sim, (BMW, "bmw"), (MERCEDES, "mercedes-benz"))
+    await advance(sim, APPROVAL_DELAY)
+    result = await connect_hm(hass, fleet_cars=[BMW, MERCEDES])
+    await hass.async_block_till_done()
+    entry = result["result"]
+    coordinators = list(entry.runtime_data.coordinators.values())
+    assert len(coordinators) == 2
+    await _hm_expire(sim)
+    issued = await _hm_tokens_issued(sim)
+
+    await asyncio.gather(*(c.async_refresh_everything() for c in coordinators * 4))
+    assert await _hm_tokens_issued(sim) == issued + 1
+    assert all(c.last_update_success for c in coordinators)
+
+
+async def test_high_mobility_logs_no_secret(
+    hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Setup, polls, a renewal and a refused renewal log no secret, VIN or position, even at
+    debug level."""
+    caplog.set_level(logging.DEBUG)
+    entry = await setup_integration(provider=HM)
+    coordinator = entry.runtime_data.coordinators[BMW]
+    await _hm_expire(sim)
+    await coordinator.async_refresh_everything()
+    body = json.dumps({"error": "invalid_request", "error_description": "client_secret is invalid"})
+    await sim.inject_error(
+        provider=HM,
+        path=HM_TOKEN_PATH,
+        type="RAW",
+        status=400,
+        content_type="application/json",
+        body=body,
+    )
+    await _hm_expire(sim)
+    await coordinator.async_refresh_everything()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    secrets = {HM_CLIENT_SECRET}
+    for vehicle in await sim.vehicles(HM):
+        secrets.add(vehicle["vin"])
+        location = vehicle["state"]["location"]
+        secrets |= {str(location["latitude"]), str(location["longitude"])}
+    assert not {secret for secret in secrets if secret in caplog.text}

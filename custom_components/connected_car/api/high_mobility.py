@@ -11,9 +11,9 @@ ErrorKind in ERROR_KINDS.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from http import HTTPStatus
 import json
@@ -59,6 +59,10 @@ DATA_PATH = "/v1/vehicle-data/autoapi-13"
 REQUEST_TIMEOUT = 30.0
 # Renew the access token this long before it expires (at most half its lifetime).
 TOKEN_RENEWAL_MARGIN = 30.0
+# The token endpoint's refusals of the client id or secret (its documented errors are 400).
+TOKEN_REFUSALS = frozenset({HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN})
+# A Retry-After of the token endpoint holds token requests back this long at most.
+LONGEST_TOKEN_WAIT = timedelta(days=1)
 DATA_SCOPE = "vehicle:data"
 
 
@@ -211,7 +215,10 @@ ERROR_KINDS: dict[tuple[int | None, str | None], ErrorKind] = {
     # A token refused although just renewed: not the user's credentials, so never reauth.
     (401, None): ErrorKind.TRANSIENT,
     (401, CONSENT_REMOVED): ErrorKind.ACCOUNT_ACTION,  # the owner ended the consent at the maker
-    (403, None): ErrorKind.PERMISSION,  # no active consent: the car's clearance is not approved
+    (403, None): ErrorKind.PERMISSION,
+    # No active consent: the car's clearance is not approved (any more). Its data access is the
+    # fleet operator's to restore, not a permission of a login.
+    (403, NO_CONSENT): ErrorKind.ACCOUNT_ACTION,
     (403, PRIVACY_MODE): ErrorKind.ACCOUNT_ACTION,  # the owner must turn privacy mode off
     (403, NO_FLEET): ErrorKind.ACCOUNT_ACTION,  # High Mobility must set the application up
     (404, None): ErrorKind.UNSUPPORTED,  # the VIN is not in the fleet
@@ -351,8 +358,13 @@ class HighMobilityClient:
         origin: str = PRODUCTION_ORIGIN,
         request_timeout: float = REQUEST_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
+        token_waits: MutableMapping[str, datetime] | None = None,
     ) -> None:
-        """Use session for HTTP against origin (production, the sandbox or the simulator)."""
+        """Use session for HTTP against origin (production, the sandbox or the simulator).
+
+        token_waits holds, per token endpoint, until when its Retry-After asked to wait: shared
+        by the clients that should honour it (every entry, across reloads).
+        """
         self._session = session
         self._client_id = client_id
         self._client_secret = client_secret
@@ -361,6 +373,9 @@ class HighMobilityClient:
         self._clock = clock
         self._token: _Token | None = None
         self._token_lock = asyncio.Lock()
+        self._token_waits: MutableMapping[str, datetime] = (
+            token_waits if token_waits is not None else {}
+        )
 
     # Credentials and the VehicleClient protocol.
 
@@ -477,8 +492,15 @@ class HighMobilityClient:
             return token
 
     async def _new_token(self) -> _Token:
-        """`POST /v1/access_tokens` with the client credentials; the caller holds the lock."""
+        """`POST /v1/access_tokens` with the client credentials; the caller holds the lock.
+
+        Nothing is sent while the endpoint's Retry-After lasts: that is a rate limit at once.
+        """
         self._token = None
+        url = f"{self._origin}{TOKEN_PATH}"
+        now = datetime.now(UTC)
+        if (until := self._token_waits.get(url)) and now < until:
+            raise _token_wait(math.ceil((until - now).total_seconds()))
         started = self._clock()
         credentials = {
             "grant_type": "client_credentials",
@@ -487,7 +509,10 @@ class HighMobilityClient:
         }
         answer = await self._send("POST", TOKEN_PATH, credentials, None)
         if answer.status >= HTTPStatus.BAD_REQUEST:
-            raise _provider_error(answer, token=True)
+            error = _provider_error(answer, token=True)
+            if wait := error.details.retry_after:
+                self._token_waits[url] = now + min(timedelta(seconds=wait), LONGEST_TOKEN_WAIT)
+            raise error
         body = answer.body if isinstance(answer.body, dict) else {}
         value, lifetime, scope = body.get("access_token"), body.get("expires_in"), body.get("scope")
         seconds = _number(lifetime)
@@ -538,9 +563,10 @@ class HighMobilityClient:
                 status, retry_after = response.status, response.headers.get("Retry-After")
         except (aiohttp.ClientError, TimeoutError) as err:
             raise CommunicationError(f"High Mobility request failed: {type(err).__name__}") from err
+        # Not UTF-8 (UnicodeDecodeError is a ValueError), not JSON, or nested too deep: unreadable.
         try:
             body = json.loads(raw.decode("utf-8"))
-        except ValueError:  # not UTF-8 (UnicodeDecodeError is one) or not JSON
+        except ValueError, RecursionError:
             body = _UNREADABLE
         return _Answer(status, body, retry_after)
 
@@ -578,8 +604,23 @@ def _provider_error(answer: _Answer, *, token: bool = False) -> ProviderError:
     """An error answer as a ProviderError: High Mobility's words, our code and its kind."""
     status = answer.status
     title, detail, source = _words(answer.body)
-    refused = token and status < 500 and status != HTTPStatus.TOO_MANY_REQUESTS
-    code = INVALID_CLIENT if refused else _code(answer.body)
+    # Only a refusal in OAuth's words blames the credentials; 404, 408, 429, 5xx and answers
+    # without an OAuth error are passing trouble.
+    refused = (
+        token
+        and status in TOKEN_REFUSALS
+        and isinstance(answer.body, dict)
+        and isinstance(answer.body.get("error"), str)
+    )
+    code = INVALID_CLIENT if refused else None if token else _code(answer.body)
+    if token and not refused:
+        kind = (
+            ErrorKind.RATE_LIMITED
+            if status == HTTPStatus.TOO_MANY_REQUESTS
+            else ErrorKind.TRANSIENT
+        )
+    else:
+        kind = error_kind(status, code)
     retry_after = parse_retry_after(answer.retry_after)
     if retry_after is None and detail and (wait := re.search(r"retry after (\d+)\s*s", detail)):
         retry_after = int(wait.group(1))
@@ -587,7 +628,7 @@ def _provider_error(answer: _Answer, *, token: bool = False) -> ProviderError:
     return ProviderError(
         ErrorDetails(
             provider=PROVIDER,
-            kind=error_kind(status, code),
+            kind=kind,
             type=title or _status_name(status),
             code=code,
             status=status,
@@ -604,6 +645,19 @@ def _status_name(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return f"HTTP {status}"
+
+
+def _token_wait(seconds: int) -> ProviderError:
+    """The token endpoint asked to wait: rate limited for the seconds still to wait."""
+    return ProviderError(
+        ErrorDetails(
+            provider=PROVIDER,
+            kind=ErrorKind.RATE_LIMITED,
+            type="token_wait",
+            description="The token endpoint asked to wait before the next request.",
+            retry_after=seconds,
+        )
+    )
 
 
 def _unexpected(what: str) -> CommunicationError:

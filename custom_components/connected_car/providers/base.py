@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 import aiohttp
@@ -50,6 +51,16 @@ class BudgetOption:
     maximum: int
 
 
+class Login(StrEnum):
+    """How an entry logs in to its provider."""
+
+    # A user logs in through the provider's OAuth2 login, with an application credential of HA.
+    OAUTH2 = "oauth2"
+    # The entry holds the application's own client id and secret (client-credentials grant,
+    # handled by the client): no user login, no OAuth2 implementation, no token to keep.
+    APPLICATION = "application"
+
+
 class Provider(ABC):
     """One maker's cloud (or an aggregator's) as Connected Car uses it."""
 
@@ -58,6 +69,7 @@ class Provider(ABC):
     dashboard_url: str  # where its developers create the OAuth application
     docs_url: str  # its guide to errors, where a repair has no better link
     budget_option: BudgetOption  # the option its cost model reads
+    login: Login = Login.OAUTH2
     # Errors its login may send the user back with, each with its own abort reason.
     authorize_errors: tuple[str, ...] = ("access_denied",)
     # The connect form's field to blame when the provider refuses a fresh login (an API key).
@@ -102,9 +114,9 @@ class Provider(ABC):
         """Where the entry's clients get their token: the entry's own OAuth2 token by default."""
         return TokenKeeper.of(hass, entry, implementation)
 
-    @abstractmethod
     def connect_schema(self, entry_data: Mapping[str, Any]) -> vol.Schema | None:
         """The form asked before logging in (defaults from entry_data), or None for no form."""
+        return None
 
     def authorize_data(self, entry_data: Mapping[str, Any]) -> dict[str, Any]:
         """Extra query parameters of the authorize request, from what the connect form stored."""
@@ -119,11 +131,11 @@ class Provider(ABC):
             or self.name.casefold() in name
         )
 
-    @abstractmethod
     def auth_implementation(
         self, hass: HomeAssistant, auth_domain: str, credential: ClientCredential
     ) -> AbstractOAuth2Implementation:
         """The OAuth2 implementation for one of this provider's application credentials."""
+        raise NotImplementedError(f"{self.name} logs in without OAuth2")
 
     @abstractmethod
     def create_client(

@@ -38,7 +38,7 @@ async def test_the_state_starts_empty(simulator) -> None:
         ),
         (
             {"vin": BMW_I4_VIN, "outcome": "maybe"},
-            "outcome must be one of approve, error, pending, privacy_mode, reject, revoke",
+            "outcome must be one of approve, error, pending, privacy_mode, refuse, reject, revoke",
         ),
         (
             {"vin": BMW_I4_VIN, "outcome": "approve", "reason": "x"},

@@ -193,6 +193,25 @@ async def test_a_scripted_error(simulator, token) -> None:
     assert _statuses(await clearance(simulator, token, BMW_I4_VIN))[-1] == ("error", None)
 
 
+async def test_a_scripted_refusal_answers_the_added_car_error(simulator, token) -> None:
+    await _outcome(simulator, RENAULT_MEGANE_VIN, "refuse")
+    answer = await add(simulator, token, {"vin": RENAULT_MEGANE_VIN, "brand": "renault"})
+    assert answer == [
+        {
+            "vin": RENAULT_MEGANE_VIN,
+            "status": "error",
+            "description": "The vehicle can not be added to the fleet",
+        }
+    ]
+    assert await (await api(simulator, "GET", FLEET, token)).json() == []
+    await control(simulator, "DELETE", "/high_mobility/outcomes")
+    assert (await add(simulator, token, {"vin": RENAULT_MEGANE_VIN, "brand": "renault"}))[0][
+        "status"
+    ] == "pending"
+    answer = await _outcome(simulator, RENAULT_MEGANE_VIN, "refuse")
+    assert answer["applied"] == []
+
+
 async def test_the_owner_revokes_an_approved_car(simulator, token) -> None:
     await _outcome(simulator, BMW_I4_VIN, "revoke", after=3600)
     await add(simulator, token, {"vin": BMW_I4_VIN, "brand": "bmw"})
