@@ -240,8 +240,8 @@ def state_of(token: str, entity_id: str) -> str | None:
 def check_pending_car_appears(page: Page, token: str) -> list[tuple[str, bool]]:
     """Watch High Mobility's pending car: once approved, its data entities appear without a
     reload, and its device page shows them."""
-    access = "sensor.mercedes_benz_data_access"
-    odometer = "sensor.mercedes_benz_odometer"
+    access = "sensor.mercedes_benz_3456_data_access"
+    odometer = "sensor.mercedes_benz_3456_odometer"
     was = state_of(token, access), state_of(token, odometer)
     print(f"High Mobility's pending car at the start: {was}", file=sys.stderr)  # noqa: T201
     # A demo started before approves the car at once (it keeps its entities across restarts).

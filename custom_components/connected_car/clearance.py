@@ -93,7 +93,7 @@ def reason_key(reason: str | None) -> str | None:
 
 
 def car_vehicle(vin: str, car: ChosenCar) -> Vehicle:
-    """The car as repairs and devices name it: its brand (a VIN is kept out of names)."""
+    """The car as repairs and devices name it: its brand and the last four of its VIN."""
     return Vehicle(
         id=vin, make=BRAND_NAMES.get(car["brand"], car["brand"]), model="", year=0, vin=vin
     )

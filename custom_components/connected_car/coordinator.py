@@ -118,7 +118,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             hass,
             LOGGER,
             config_entry=config_entry,
-            name=f"{DOMAIN} {self.vehicle.make} {self.vehicle.model}",
+            name=f"{DOMAIN} {self.vehicle.name}",
             update_interval=self._cost.interval(sorted(self.supported), False),
         )
 

@@ -85,7 +85,7 @@ def car_device_info(vehicle_key: str, vehicle: Vehicle) -> DeviceInfo:
         identifiers={(DOMAIN, vehicle_key)},
         manufacturer=vehicle.make,
         model=f"{vehicle.model} ({vehicle.year})" if vehicle.year else vehicle.model or None,
-        name=f"{vehicle.make} {vehicle.model}".strip(),
+        name=vehicle.name,
         serial_number=vehicle.vin,
     )
 

@@ -394,9 +394,7 @@ class Fleet:
             coordinator.async_add_listener(lambda: self._on_car_update(coordinator))
         )
         if self._started:
-            vehicle = coordinator.vehicle
-            name = f"{vehicle.make} {vehicle.model}".strip()
-            LOGGER.info("%s has a new car: %s", self.entry.title, name)
+            LOGGER.info("%s has a new car: %s", self.entry.title, coordinator.vehicle.name)
             async_dispatcher_send(self.hass, new_car_signal(self.entry.entry_id), coordinator)
 
     @callback

@@ -130,7 +130,7 @@ class CarIssues:
             translation_key=problem.key,
             translation_placeholders={
                 **problem.placeholders,
-                "car": f"{self._vehicle.make} {self._vehicle.model}".strip(),
+                "car": self._vehicle.name,
                 "provider": self._provider.name,
                 "url": url,
             },

@@ -136,4 +136,4 @@ def is_discovered(record: VehicleRecord) -> bool:
 
 def car_name(record: VehicleRecord) -> str:
     """The car as people call it: make and model."""
-    return f"{record['make']} {record['model']}"
+    return vehicle_from_record("", record).name

@@ -202,3 +202,23 @@ async def test_a_refusal_reaches_assist_only_as_an_unexpected_error(
     assert "The car is driving. It accepts this command only while parked" in caplog.text
     assert (await sim.vehicle("Ford"))["state"]["locked"] is False
     assert state_of(hass, "lock.ford_f_150_door_lock") == LockState.UNLOCKED
+
+
+async def test_a_car_known_only_by_its_make_takes_no_question_meant_for_another(
+    hass: HomeAssistant, setup_integration: SetupIntegration
+) -> None:
+    """High Mobility names no model: its BMW is "BMW 7213" (the VIN's last four), not a bare
+    "BMW", which Assist would take for the car any "battery level of ..." question means.
+    """
+    await set_up_assist(hass, setup_integration)
+    entry = await setup_integration("high_mobility")
+    for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+        async_expose_entity(hass, "conversation", entity.entity_id, True)
+    await hass.async_block_till_done()
+
+    answer = await ask(hass, "what is the battery level of the Tesla Model 3")
+    assert answer["response_type"] == "error"
+    assert targets(answer) == []
+
+    answer = await ask(hass, "what is the BMW 7213 battery level")
+    assert targets(answer) == ["sensor.bmw_7213_battery_level"]

@@ -115,8 +115,8 @@ async def test_a_car_added_by_vin_is_a_pending_device_at_once(
     assert entry.title == "High Mobility"
     assert entry.data["environment"] == environment
     assert entry.data[CONF_CARS][BMW]["brand"] == "bmw"
-    assert state_of(hass, "sensor.bmw_data_access") == "pending"
-    assert hass.states.get("sensor.bmw_odometer") is None
+    assert state_of(hass, "sensor.bmw_7213_data_access") == "pending"
+    assert hass.states.get("sensor.bmw_7213_odometer") is None
     assert not entry.runtime_data.coordinators
     fleet = (await sim.call("GET", "/high_mobility"))["environments"][environment]["fleet"]
     assert [car["vin"] for car in fleet] == [BMW]
@@ -140,11 +140,11 @@ async def test_cars_of_the_fleet_are_picked(
     await hass.async_block_till_done()
 
     assert set(entry.runtime_data.coordinators) == {BMW}
-    assert state_of(hass, "sensor.bmw_data_access") == "approved"
-    assert state_of(hass, "sensor.mercedes_benz_data_access") == "pending"
-    assert float(state_of(hass, "sensor.bmw_odometer")) == pytest.approx(18342.7)
-    assert state_of(hass, "binary_sensor.bmw_door_lock") == "off"  # locked
-    assert hass.states.get("lock.bmw_door_lock") is None
+    assert state_of(hass, "sensor.bmw_7213_data_access") == "approved"
+    assert state_of(hass, "sensor.mercedes_benz_3456_data_access") == "pending"
+    assert float(state_of(hass, "sensor.bmw_7213_odometer")) == pytest.approx(18342.7)
+    assert state_of(hass, "binary_sensor.bmw_7213_door_lock") == "off"  # locked
+    assert hass.states.get("lock.bmw_7213_door_lock") is None
     assert not [i for (d, i) in issue_registry.issues if d == DOMAIN]
 
 
@@ -236,7 +236,7 @@ async def test_a_vw_group_car_sends_the_operator_name_as_its_tag(
     fleet = (await sim.call("GET", "/high_mobility"))["environments"]["production"]["fleet"]
     assert fleet[0]["tags"] == {"vw-group-customer-name": "Example Fleet"}
     assert entry.data[CONF_CARS][VW]["tags"] == {"vw-group-customer-name": "Example Fleet"}
-    assert state_of(hass, "sensor.volkswagen_data_access") == "pending"
+    assert state_of(hass, "sensor.volkswagen_2345_data_access") == "pending"
 
 
 async def test_a_car_answered_error_shows_why(hass: HomeAssistant, sim: SimulatorControl) -> None:
@@ -366,8 +366,8 @@ async def test_options_add_and_remove_cars_and_set_polling(
     assert set(entry.data[CONF_CARS]) == {RENAULT, MERCEDES}
     assert BMW not in entry.data[CONF_VEHICLES]
     assert entry.options == {"poll_minutes": 30}
-    assert state_of(hass, "sensor.renault_data_access") == "pending"
-    assert state_of(hass, "sensor.mercedes_benz_data_access") == "pending"
+    assert state_of(hass, "sensor.renault_1234_data_access") == "pending"
+    assert state_of(hass, "sensor.mercedes_benz_3456_data_access") == "pending"
     assert BMW not in entry.runtime_data.coordinators
     # Dropping a car leaves its data access at High Mobility alone.
     fleet = (await sim.call("GET", "/high_mobility"))["environments"]["production"]["fleet"]
@@ -400,15 +400,15 @@ async def test_approval_adds_the_data_entities_without_a_reload(
         (DOMAIN, f"high_mobility:{BMW}"), entry.entry_id
     )
     assert device is not None
-    assert device.name == "BMW"
+    assert device.name == "BMW 7213"
 
     await advance(sim, APPROVAL_DELAY)
     await _step(hass, freezer, timedelta(minutes=5))
 
-    assert state_of(hass, "sensor.bmw_data_access") == "approved"
+    assert state_of(hass, "sensor.bmw_7213_data_access") == "approved"
     assert BMW in entry.runtime_data.coordinators
-    assert float(state_of(hass, "sensor.bmw_odometer")) == pytest.approx(18342.7)
-    assert state_of(hass, "device_tracker.bmw_location") == "not_home"
+    assert float(state_of(hass, "sensor.bmw_7213_odometer")) == pytest.approx(18342.7)
+    assert state_of(hass, "device_tracker.bmw_7213_location") == "not_home"
     same = device_registry.async_get_device_by_identifier(
         (DOMAIN, f"high_mobility:{BMW}"), entry.entry_id
     )
@@ -450,14 +450,14 @@ async def test_each_reason_becomes_its_repair(
     await advance(sim, APPROVAL_DELAY)
     await _step(hass, freezer, timedelta(minutes=5))
 
-    state = hass.states.get("sensor.renault_data_access")
+    state = hass.states.get("sensor.renault_1234_data_access")
     assert state is not None
     assert state.state == "rejected"
     assert state.attributes["reason"] == reason.lower().replace(" ", "_").replace(":", "")
     issue = _issue(issue_registry, RENAULT, REASON_ISSUES[reason])
     assert issue is not None
     assert issue.translation_placeholders is not None
-    assert issue.translation_placeholders["car"] == "Renault"
+    assert issue.translation_placeholders["car"] == "Renault 1234"
     assert issue.translation_placeholders["reason"] == reason
     assert issue.is_fixable is (reason == "customer name tag missing")
 
@@ -472,12 +472,12 @@ async def test_a_pending_reason_is_a_repair_that_goes_when_the_state_moves_on(
     await _entry(hass, vin=MERCEDES, brand="mercedes-benz")
     await outcome(sim, MERCEDES, "privacy_mode")
     await _step(hass, freezer, timedelta(minutes=5))
-    assert state_of(hass, "sensor.mercedes_benz_data_access") == "pending"
+    assert state_of(hass, "sensor.mercedes_benz_3456_data_access") == "pending"
     assert _issue(issue_registry, MERCEDES, "clearance_privacy_mode") is not None
 
     await outcome(sim, MERCEDES, "approve", after=0)
     await _step(hass, freezer, timedelta(minutes=5))
-    assert state_of(hass, "sensor.mercedes_benz_data_access") == "approved"
+    assert state_of(hass, "sensor.mercedes_benz_3456_data_access") == "approved"
     assert _issue(issue_registry, MERCEDES, "clearance_privacy_mode") is None
 
 
@@ -499,7 +499,7 @@ async def test_revoked_by_the_owner_or_failed_is_a_repair(
     await outcome(sim, MERCEDES, kind, after=0)
     await advance(sim, APPROVAL_DELAY + 1)
     await _step(hass, freezer, timedelta(minutes=5))
-    assert state_of(hass, "sensor.mercedes_benz_data_access") == state
+    assert state_of(hass, "sensor.mercedes_benz_3456_data_access") == state
     assert _issue(issue_registry, MERCEDES, key) is not None
 
 
@@ -515,21 +515,21 @@ async def test_a_car_revoked_elsewhere_is_followed_until_it_ends(
     await _approved(hass, sim, (BMW, "bmw"))
     entry = await _entry(hass, fleet_cars=[BMW])
     coordinator = entry.runtime_data.coordinators[BMW]
-    odometer = state_of(hass, "sensor.bmw_odometer")
+    odometer = state_of(hass, "sensor.bmw_7213_odometer")
     await remove_from_fleet(sim, BMW)
     await _step(hass, freezer, timedelta(minutes=20))
-    assert state_of(hass, "sensor.bmw_data_access") == "revoking"
+    assert state_of(hass, "sensor.bmw_7213_data_access") == "revoking"
     assert coordinator.paused
 
     await advance(sim, 60)
     await _step(hass, freezer, timedelta(minutes=5))
-    assert state_of(hass, "sensor.bmw_data_access") == "revoked"
+    assert state_of(hass, "sensor.bmw_7213_data_access") == "revoked"
     assert _issue(issue_registry, BMW, "clearance_revoked") is not None
 
     await sim.reset_stats()
     await coordinator.async_refresh_everything()
     assert (await sim.stats(PROVIDER))["vehicles"][BMW]["requests"] == 0
-    assert state_of(hass, "sensor.bmw_odometer") == odometer
+    assert state_of(hass, "sensor.bmw_7213_odometer") == odometer
     assert not issue_registry.async_get_issue(DOMAIN, f"high_mobility_{BMW}_missing_permission")
     assert not issue_registry.async_get_issue(DOMAIN, f"high_mobility_{BMW}_no_consent")
 
@@ -537,7 +537,7 @@ async def test_a_car_revoked_elsewhere_is_followed_until_it_ends(
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert BMW not in entry.runtime_data.coordinators
-    assert state_of(hass, "sensor.bmw_data_access") == "revoked"
+    assert state_of(hass, "sensor.bmw_7213_data_access") == "revoked"
 
 
 async def test_the_missing_operator_name_is_fixed_in_the_repair(
@@ -586,7 +586,7 @@ async def test_the_missing_operator_name_is_fixed_in_the_repair(
     assert (await response.json())["type"] == "create_entry"
 
     assert entry.data[CONF_CARS][VW]["tags"] == {"vw-group-customer-name": "Example Fleet"}
-    assert state_of(hass, "sensor.volkswagen_data_access") == "pending"
+    assert state_of(hass, "sensor.volkswagen_2345_data_access") == "pending"
     assert _issue(issue_registry, VW, "clearance_customer_name") is None
 
 
@@ -727,7 +727,7 @@ async def test_a_failed_property_affects_only_its_entities(
     await _approved(hass, sim, (BMW, "bmw"))
     entry = await _entry(hass, fleet_cars=[BMW])
     coordinator = entry.runtime_data.coordinators[BMW]
-    odometer = state_of(hass, "sensor.bmw_odometer")
+    odometer = state_of(hass, "sensor.bmw_7213_odometer")
     await sim.call(
         "POST",
         "/high_mobility/failures",
@@ -735,7 +735,7 @@ async def test_a_failed_property_affects_only_its_entities(
     )
     await coordinator.async_refresh_everything()
     assert coordinator.last_update_success
-    assert state_of(hass, "sensor.bmw_odometer") == odometer
+    assert state_of(hass, "sensor.bmw_7213_odometer") == odometer
     assert coordinator.data.errors[next(iter(coordinator.data.errors))].code == "oem_error"
 
     await sim.call(
@@ -787,13 +787,13 @@ async def test_an_asleep_car_keeps_its_values(hass: HomeAssistant, sim: Simulato
     await _approved(hass, sim, (BMW, "bmw"))
     entry = await _entry(hass, fleet_cars=[BMW])
     coordinator = entry.runtime_data.coordinators[BMW]
-    odometer = state_of(hass, "sensor.bmw_odometer")
+    odometer = state_of(hass, "sensor.bmw_7213_odometer")
     await sim.inject_error(
         provider=PROVIDER, vehicle_id=BMW, path=DATA_PATH, type="REQUEST_TIMEOUT", code=None
     )
     await coordinator.async_refresh_everything()
     assert coordinator.is_unreachable
-    assert state_of(hass, "sensor.bmw_odometer") == odometer
+    assert state_of(hass, "sensor.bmw_7213_odometer") == odometer
 
 
 async def test_no_data_yet_right_after_approval_is_normal(
@@ -808,10 +808,10 @@ async def test_no_data_yet_right_after_approval_is_normal(
         provider=PROVIDER, vehicle_id=BMW, path=DATA_PATH, type="PENDING", code=None, times=2
     )
     entry = await _entry(hass, fleet_cars=[BMW])
-    assert state_of(hass, "sensor.bmw_data_access") == "approved"
+    assert state_of(hass, "sensor.bmw_7213_data_access") == "approved"
     assert BMW not in entry.runtime_data.coordinators
     assert not [i for (d, i) in issue_registry.issues if d == DOMAIN]
 
     await _step(hass, freezer, timedelta(minutes=15))
     assert BMW in entry.runtime_data.coordinators
-    assert state_of(hass, "sensor.bmw_odometer") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.bmw_7213_odometer") != STATE_UNAVAILABLE

@@ -385,7 +385,7 @@ async def test_high_mobility_passing_trouble_never_asks_for_a_new_secret(
     await _step(hass, freezer, timedelta(minutes=20))
     assert not reauth_started(hass)
     assert coordinator.last_update_success
-    assert state_of(hass, "sensor.bmw_odometer") != STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.bmw_7213_odometer") != STATE_UNAVAILABLE
 
 
 async def test_high_mobility_refused_secret_asks_for_a_new_one_not_a_repair(

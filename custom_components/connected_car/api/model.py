@@ -77,6 +77,23 @@ class Vehicle:
     vin: str | None = None
     image_url: str | None = None  # a picture of the car, where the provider has one
 
+    @property
+    def name(self) -> str:
+        """The car as people call it: make and model."""
+        return car_name(self.make, self.model, self.vin)
+
+
+def car_name(make: str, model: str, vin: str | None) -> str:
+    """Make and model; without a model, the make and the VIN's last four characters.
+
+    So two cars of one make differ, and no car is called by its make alone: Assist takes a
+    question about "the battery level of the Tesla Model 3" for one about a sensor named
+    "BMW Battery level".
+    """
+    if model:
+        return f"{make} {model}"
+    return f"{make} {vin[-4:]}" if vin else make
+
 
 @dataclass(frozen=True)
 class Battery:
