@@ -14,6 +14,9 @@ CONF_VEHICLES: Final = "vehicles"
 CONF_MONTHLY_BUDGET: Final = "monthly_budget"
 CONF_DAILY_REQUESTS: Final = "daily_requests"
 CONF_API_KEY: Final = "api_key"
+# Hours between the reads of a car whose changes are pushed.
+CONF_SAFETY_READ_HOURS: Final = "safety_read_hours"
+DEFAULT_SAFETY_READ_HOURS: Final = 24
 # Reauthentication started to share data the grant lacks: that data, in words.
 REAUTH_FOR_DATA: Final = "reauth_for_data"
 
