@@ -91,7 +91,7 @@ async def test_the_simulator_pushes_changes_and_polls_stop(
     assert placeholders["webhook_url"] == url
     assert not ir.async_get(hass).async_get_issue(DOMAIN, f"{NO_URL_ISSUE}_{entry.entry_id}")
 
-    webhook = await sim.call(
+    await sim.call(
         "POST", "/webhooks", {"provider": "smartcar", "url": url, "subscribe_all": False}
     )
     cars = {car["id"] for car in await sim.vehicles()}
