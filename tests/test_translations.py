@@ -22,6 +22,7 @@ from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, F
 from custom_components.connected_car.lock import LOCK
 from custom_components.connected_car.number import CHARGE_LIMIT
 from custom_components.connected_car.providers.smartcar import ACCOUNT_ISSUES
+from custom_components.connected_car.push import NO_URL_ISSUE
 from custom_components.connected_car.sensor import SENSORS
 from custom_components.connected_car.switch import CHARGING
 from custom_components.connected_car.tokens import CREDENTIALS_ISSUE
@@ -39,7 +40,7 @@ PLATFORMS = {
     "switch": (CHARGING,),
 }
 # Issues not of a car, raised with a constant's key: the constant's name -> the issue key.
-ACCOUNT_LEVEL = {"CREDENTIALS_ISSUE": CREDENTIALS_ISSUE}
+ACCOUNT_LEVEL = {"CREDENTIALS_ISSUE": CREDENTIALS_ISSUE, "NO_URL_ISSUE": NO_URL_ISSUE}
 # The reasons fix flows end with instead of "repaired".
 REPAIR_ABORTS = {"reauth_started"}
 ENTITY_KEYS = {d.translation_key for ds in PLATFORMS.values() for d in ds if d.translation_key}

@@ -124,7 +124,7 @@ class EntryPush:
     @callback
     def _sync_issue(self) -> None:
         issue_id = f"{NO_URL_ISSUE}_{self.entry.entry_id}"
-        if self.url is not None:
+        if self.url is not None or not self.secret:  # no URL matters once push is wanted
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
         ir.async_create_issue(

@@ -267,11 +267,13 @@ async def test_without_an_external_url_the_cars_are_polled_and_a_repair_says_why
     entry = await setup_integration()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.push.url is None
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"{NO_URL_ISSUE}_{entry.entry_id}")
-    assert issue is not None
-    assert issue.translation_key == NO_URL_ISSUE
+    issue_id = f"{NO_URL_ISSUE}_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None  # push not wanted yet
     placeholders = await set_amt(hass, entry)
     assert placeholders["webhook_url"] == "-"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == NO_URL_ISSUE
     for coordinator in entry.runtime_data.coordinators.values():
         assert not coordinator.push_healthy
         assert coordinator.last_update_success
