@@ -1,6 +1,11 @@
 """The simulator application: every provider host as a path prefix, plus the control API."""
 
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
+
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from simulator.config import SimulatorConfig
 from simulator.control import create_control_app
@@ -9,6 +14,7 @@ from simulator.high_mobility.cloud import PRODUCTION, SANDBOX
 from simulator.smartcar.api import create_api_app
 from simulator.smartcar.auth import create_auth_app
 from simulator.smartcar.connect import create_connect_app
+from simulator.smartcar.webhooks import run_deliveries
 from simulator.smartcar_v3.api import create_vehicle_api_app
 from simulator.smartcar_v3.iam import create_iam_app
 from simulator.smartcar_v3.management import create_management_app
@@ -37,9 +43,28 @@ async def _release_hanging_requests(app: web.Application) -> None:
     app[SIMULATOR_STATE].faults.clear()
 
 
+@web.middleware
+async def wake_webhooks(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """After any request (a command, a control API change, the clock moved), look for changes
+    to push."""
+    try:
+        return await handler(request)
+    finally:
+        request.app[SIMULATOR_STATE].webhook_wake.set()
+
+
+async def _deliver_webhooks(app: web.Application) -> AsyncIterator[None]:
+    state = app[SIMULATOR_STATE]
+    task = asyncio.create_task(run_deliveries(state, state.webhook_wake))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def create_app(config: SimulatorConfig | None = None) -> web.Application:
     """Build the simulator; its state is `app[SIMULATOR_STATE]`."""
-    app = web.Application()
+    app = web.Application(middlewares=[wake_webhooks])
     app[SIMULATOR_STATE] = SimulatorState(config or SimulatorConfig())
     app.add_subapp(ORIGINS["connect.smartcar.com"], create_connect_app())
     app.add_subapp(ORIGINS["auth.smartcar.com"], create_auth_app())
@@ -53,4 +78,5 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
     app.add_subapp(ORIGINS["sandbox.api.high-mobility.com"], create_high_mobility_app(SANDBOX))
     app.add_subapp("/_simulator", create_control_app())
     app.on_shutdown.append(_release_hanging_requests)
+    app.cleanup_ctx.append(_deliver_webhooks)
     return app

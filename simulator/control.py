@@ -20,6 +20,7 @@ from simulator.faults import (
 )
 from simulator.high_mobility import control as high_mobility_control
 from simulator.high_mobility.errors import CATALOGUE as HIGH_MOBILITY_CATALOGUE
+from simulator.smartcar import webhook_control
 from simulator.smartcar.errors import CATALOGUE
 from simulator.smartcar_v3 import control as smartcar_v3_control
 from simulator.smartcar_v3.errors import CATALOGUE as SMARTCAR_V3_CATALOGUE
@@ -229,6 +230,7 @@ ROUTES: list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]] 
     *volvo_control.ROUTES,
     *high_mobility_control.ROUTES,
     *smartcar_v3_control.ROUTES,
+    *webhook_control.ROUTES,
 ]
 
 

@@ -1,5 +1,7 @@
 """Everything a running simulator holds, reachable from handlers through `SIMULATOR_STATE`."""
 
+import asyncio
+
 from aiohttp import web
 
 from simulator.clock import SimClock
@@ -8,6 +10,7 @@ from simulator.faults import FaultBook
 from simulator.garage import garage
 from simulator.high_mobility.cloud import HighMobilityCloud
 from simulator.smartcar.accounts import SmartcarAccounts
+from simulator.smartcar.webhooks import SmartcarWebhooks
 from simulator.smartcar_v3.cloud import SmartcarV3Cloud
 from simulator.stats import Stats
 from simulator.vehicle import Vehicle
@@ -21,6 +24,8 @@ class SimulatorState:
         """Start in the default state."""
         self.config = config
         self.faults = FaultBook()
+        # Set after every request: the webhook deliveries look for changes at once.
+        self.webhook_wake = asyncio.Event()
         self.reset()
 
     def reset(self) -> None:
@@ -36,6 +41,7 @@ class SimulatorState:
         self.stats = Stats()
         self.latency_ms = 0.0
         self.smartcar = SmartcarAccounts(self.config, self.clock)
+        self.smartcar_webhooks = SmartcarWebhooks(self.config.management_token, self.clock.now)
         self.smartcar_v3 = SmartcarV3Cloud(self.config, self.clock)
         self.volvo = VolvoCloud(self.config, self.clock)
         self.high_mobility = HighMobilityCloud(self.config)

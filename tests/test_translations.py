@@ -26,6 +26,7 @@ from custom_components.connected_car.providers.high_mobility import (
     ACCOUNT_ISSUES as HIGH_MOBILITY_ACCOUNT_ISSUES,
 )
 from custom_components.connected_car.providers.smartcar import ACCOUNT_ISSUES
+from custom_components.connected_car.push import NO_URL_ISSUE
 from custom_components.connected_car.sensor import DATA_ACCESS, SENSORS
 from custom_components.connected_car.switch import CHARGING
 from custom_components.connected_car.tokens import CREDENTIALS_ISSUE
@@ -43,7 +44,7 @@ PLATFORMS = {
     "switch": (CHARGING,),
 }
 # Issues not of a car, raised with a constant's key: the constant's name -> the issue key.
-ACCOUNT_LEVEL = {"CREDENTIALS_ISSUE": CREDENTIALS_ISSUE}
+ACCOUNT_LEVEL = {"CREDENTIALS_ISSUE": CREDENTIALS_ISSUE, "NO_URL_ISSUE": NO_URL_ISSUE}
 # Entities without a description: sensor -> their translation keys.
 OWN_ENTITIES = {"sensor": {DATA_ACCESS}}
 # The reasons fix flows end with instead of "repaired".

@@ -7,7 +7,7 @@ from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -29,6 +29,7 @@ from .issues import async_delete_entry_issues
 from .providers import DEFAULT_PROVIDER, provider_of
 from .providers.base import Login, Provider
 from .providers.high_mobility import create_client as create_application_client
+from .push import EntryPush, async_remove_entry_push
 from .services import async_setup_services
 from .snapshots import SnapshotStore
 from .tokens import TOKEN_WAITS
@@ -64,6 +65,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
     _remove_gone_devices(hass, entry, {f"{provider.key}:{vehicle_id}" for vehicle_id in cars})
     async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=cars)
     entry.runtime_data = fleet
+    if provider.push is not None:
+        fleet.push = EntryPush(hass, entry, fleet, provider.push)
+        await fleet.push.async_setup()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     # Entities are in place now, so each first poll asks only for what they need.
@@ -111,6 +115,8 @@ def _application_fleet(
 async def async_unload_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry) -> bool:
     """Unload the platforms and keep the cars' values; the coordinators stop with the entry."""
     await entry.runtime_data.async_save()
+    if (push := entry.runtime_data.push) is not None:
+        await push.async_flush()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
@@ -118,6 +124,15 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry
     """The entry is deleted: so are the repairs and the stored values of its cars."""
     async_delete_entry_issues(hass, entry.entry_id)
     await SnapshotStore(hass, entry.entry_id).async_remove()
+    provider = provider_of(entry.data)
+    if provider.push is not None:
+        # Unsubscribing takes the provider's application key only: no login of the account.
+        client = provider.create_client(async_get_clientsession(hass), _no_token, entry.data)
+        await async_remove_entry_push(hass, entry, provider.push, client)
+
+
+async def _no_token() -> str:
+    raise HomeAssistantError("The entry is removed: it has no account token any more")
 
 
 async def async_remove_config_entry_device(
@@ -138,6 +153,8 @@ async def async_remove_config_entry_device(
             return True
         if domain != DOMAIN or vehicle_id not in fleet.records:
             continue
+        if fleet.push is not None:
+            await fleet.push.async_unsubscribe(vehicle_id)
         if vehicle_id not in fleet.missing:
             await fleet.async_disconnect(vehicle_id)
         fleet.async_forget(vehicle_id, remove_device=False)

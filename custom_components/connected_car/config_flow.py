@@ -621,6 +621,7 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
             description_placeholders={
                 "minimum": str(provider.budget_option.minimum),
                 "interval": _longest_interval(self.config_entry),
+                "webhook_url": _webhook_url(self.config_entry),
             },
         )
 
@@ -671,6 +672,13 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+
+def _webhook_url(entry: ConfigEntry) -> str:
+    """The URL to paste into the provider's dashboard, where there is one ("-" if none)."""
+    if entry.state is not ConfigEntryState.LOADED or entry.runtime_data.push is None:
+        return "-"
+    return entry.runtime_data.push.url or "-"
 
 
 def _longest_interval(entry: ConfigEntry) -> str:

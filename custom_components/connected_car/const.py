@@ -22,6 +22,9 @@ CONF_USER_ID: Final = "user_id"
 CONF_ENVIRONMENT: Final = "environment"
 CONF_CARS: Final = "cars"  # the cars asked data access for (High Mobility's fleet clearance)
 CONF_POLL_MINUTES: Final = "poll_minutes"
+# Hours between the reads of a car whose changes are pushed.
+CONF_SAFETY_READ_HOURS: Final = "safety_read_hours"
+DEFAULT_SAFETY_READ_HOURS: Final = 24
 # Reauthentication started to share data the grant lacks: that data, in words.
 REAUTH_FOR_DATA: Final = "reauth_for_data"
 

@@ -28,7 +28,7 @@ from homeassistant.util import dt as dt_util
 from .api.client import VehicleClient
 from .api.errors import ApiError, ErrorKind, ProviderError
 from .api.model import Charge, ChargingState, Command, Feature, Reading, Security, Snapshot, Vehicle
-from .const import CONF_VEHICLES, DOMAIN, LOGGER
+from .const import CONF_SAFETY_READ_HOURS, CONF_VEHICLES, DEFAULT_SAFETY_READ_HOURS, DOMAIN, LOGGER
 from .errors import command_error, translated, update_failed
 from .issues import CarIssues, Problem, data_words
 from .snapshots import StoredCar
@@ -114,6 +114,12 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self._read_everything = False
         # The car shares no data now (its data access ended or is not granted yet): nothing is read.
         self.paused = False
+        # Push: while the car's deliveries come, it is read only once per safety period.
+        self._push_trusted_for = provider.push.healthy_for if provider.push else None
+        hours = config_entry.options.get(CONF_SAFETY_READ_HOURS, DEFAULT_SAFETY_READ_HOURS)
+        self._safety_period = timedelta(hours=hours)
+        self.last_push: datetime | None = None  # the last delivery of the car's values
+        self.pushes_rejected = 0  # deliveries to the entry refused since setup
         super().__init__(
             hass,
             LOGGER,
@@ -142,10 +148,71 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         a car that charges or stands open is read more often.
         """
         interval = self._cost.interval(self.polled_features, _is_busy(data or self.data))
+        if (push_ends := self._push_trusted_until()) is not None:
+            # Wake for the safety read, or when the push's silence ends the trust in it.
+            now = dt_util.utcnow()
+            newest = max(self._last_read.values(), default=now)
+            interval = max(min(newest + self._safety_period, push_ends) - now, RETRY_FIRST)
         if self.quiet_until is not None:
             until_quiet_ends = self.quiet_until - dt_util.utcnow() + timedelta(seconds=1)
             interval = min(interval, max(until_quiet_ends, timedelta(seconds=1)))
         self.update_interval = interval
+
+    def _push_trusted_until(self) -> datetime | None:
+        """Until when the car's push is trusted (None: it is not now)."""
+        if self._push_trusted_for is None or self.last_push is None:
+            return None
+        until = self.last_push + self._push_trusted_for
+        return until if until > dt_util.utcnow() else None
+
+    @property
+    def push_healthy(self) -> bool:
+        """Whether the car's values come by push now, so that its regular polls stop."""
+        return self._push_trusted_until() is not None
+
+    @callback
+    def async_push(self, snapshot: Snapshot) -> None:
+        """Take the readings the provider pushed, as a poll's: shown, stored, and trusted to
+        stand for polls. A reading the car recorded before the one shown is left out."""
+        self.last_push = dt_util.utcnow()
+        data = self.data or Snapshot()
+        fresh = {
+            feature: reading
+            for feature, reading in snapshot.readings.items()
+            if feature in self.supported
+            and not _older(snapshot.recorded_at.get(feature), data.recorded_at.get(feature))
+        }
+        merged = replace(
+            data,
+            readings={**data.readings, **fresh},
+            recorded_at={
+                **data.recorded_at,
+                **{f: t for f, t in snapshot.recorded_at.items() if f in fresh},
+            },
+        )
+        self._fit_interval(merged)
+        self.async_set_updated_data(merged)
+
+    @callback
+    def async_push_rejected(self) -> None:
+        """A delivery was refused: push is not trusted until a good one comes; poll meanwhile."""
+        self.pushes_rejected += 1
+        if self.last_push is not None:
+            self.last_push = None
+            self._fit_interval()
+            self._schedule_refresh()
+
+    @callback
+    def async_push_problem(self, err: ProviderError, *, resolved: bool) -> None:
+        """The provider says the car has an account, billing or key problem, or that it is over."""
+        if err.kind not in (ErrorKind.ACCOUNT_ACTION, ErrorKind.BILLING, ErrorKind.VIRTUAL_KEY):
+            LOGGER.debug("%s: the provider pushed %s:%s", self.name, err.type, err.code)
+            return
+        problem = self._problem(err)
+        if resolved:
+            self.issues.async_resolve(problem.key)
+        else:
+            self.issues.async_raise(problem)
 
     @property
     def polled_features(self) -> list[Feature]:
@@ -243,6 +310,14 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         if self._is_quiet() or self.paused:
             return self.data or Snapshot()
         now = dt_util.utcnow()
+        newest_read = max(self._last_read.values(), default=None)
+        if (
+            self.push_healthy
+            and not self._read_everything
+            and newest_read is not None
+            and now - newest_read < self._safety_period
+        ):
+            return self.data or Snapshot()  # push feeds the car; the safety read is not due
         features = self.polled_features
         if self._read_everything:
             # Asked by the owner: data dropped as unsupported is asked for once more too.
@@ -658,6 +733,11 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         """Show new data without counting it as a poll: the next poll keeps its time."""
         self.data = data
         self.async_update_listeners()
+
+
+def _older(moment: datetime | None, than: datetime | None) -> bool:
+    """Whether a reading recorded at moment is older than one recorded at than."""
+    return moment is not None and than is not None and moment < than
 
 
 def _is_busy(data: Snapshot | None) -> bool:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .clearance import ClearanceWatch
     from .coordinator import ConnectedCarConfigEntry
     from .providers.base import Provider
+    from .push import EntryPush
 
 # How often the account's list of cars is read, to find cars added or removed.
 ACCOUNT_CHECK_INTERVAL = timedelta(hours=6)
@@ -121,6 +122,7 @@ class Fleet:
         self._started = False
         self._last_values = SnapshotStore(hass, entry.entry_id)
         self._stored: dict[str, StoredCar] = {}
+        self.push: EntryPush | None = None  # the entry's webhook, where the provider pushes
 
     @property
     def records(self) -> dict[str, VehicleRecord]:

@@ -287,12 +287,14 @@ async def permissions(call: Call) -> Any:
 
 
 async def subscribe(call: Call) -> Any:
-    """`POST /webhooks/{webhookId}`."""
+    """`POST /webhooks/{webhookId}`: the car's changes go to the webhook from now on."""
+    call.state.smartcar_webhooks.subscribe(call.param, call.vehicle.id)
     return {"vehicleId": call.vehicle.id, "webhookId": call.param}
 
 
 async def unsubscribe(call: Call) -> Any:
     """`DELETE /webhooks/{webhookId}` (application management token)."""
+    call.state.smartcar_webhooks.unsubscribe(call.param, call.vehicle.id)
     return {"status": "success"}
 
 

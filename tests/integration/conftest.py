@@ -59,7 +59,7 @@ async def sim(
 @pytest.fixture
 async def credentials(hass: HomeAssistant) -> None:
     """Smartcar application credentials, as a user adds them in the UI (with repairs loaded)."""
-    for component in ("application_credentials", "repairs", "diagnostics", "image"):
+    for component in ("application_credentials", "repairs", "diagnostics", "image", "webhook"):
         assert await async_setup_component(hass, component, {})
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET, "Smartcar simulator app")

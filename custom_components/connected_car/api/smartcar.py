@@ -263,6 +263,14 @@ class SmartcarClient:
         """End the application's access to the car (`DELETE /vehicles/{id}/application`)."""
         await self._request("DELETE", f"/vehicles/{vehicle_id}/application")
 
+    async def async_subscribe(self, vehicle_id: str, webhook_id: str) -> None:
+        """Send the car's changes to the application's webhook (`POST .../webhooks/{id}`)."""
+        await self._request("POST", f"/vehicles/{vehicle_id}/webhooks/{webhook_id}")
+
+    async def async_unsubscribe(self, vehicle_id: str, webhook_id: str, amt: str) -> None:
+        """Stop them; Smartcar wants the application management token for this one."""
+        await self._request("DELETE", f"/vehicles/{vehicle_id}/webhooks/{webhook_id}", token=amt)
+
     async def _paged(self, path: str, key: str) -> list[str]:
         """Every item of a paged list, in order, each once.
 
@@ -283,9 +291,14 @@ class SmartcarClient:
         raise _unexpected(f"a {key} list longer than {MAX_PAGES} pages")
 
     async def _request(
-        self, method: str, path: str, payload: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        token: str | None = None,
     ) -> Any:
-        token = await self._access_token()
+        token = token or await self._access_token()
         try:
             async with self._session.request(
                 method,

@@ -17,14 +17,19 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 import probatio as vol
 
 from ..api.client import VehicleClient
 from ..api.errors import ProviderError
+from ..const import CONF_SAFETY_READ_HOURS, DEFAULT_SAFETY_READ_HOURS
 from ..issues import OTHER_ACCOUNT_ISSUE
 from ..schedule import CostModel
 from ..tokens import TokenKeeper
+from .push import PushSupport
 
 type AccessToken = Callable[[], Awaitable[str]]
 
@@ -79,6 +84,8 @@ class Provider(ABC):
     account_issues: Mapping[str, str] = {}
     # Repair issue key -> the provider's page about it, for a problem whose error has no link.
     help_urls: Mapping[str, str] = {}
+    # Its webhooks, where it pushes changes; None: it is only polled.
+    push: PushSupport | None = None
 
     def __init__(self, *, flavours: tuple[Provider, ...] = ()) -> None:
         """A provider; flavours are other versions of its API, which a login may turn out to use."""
@@ -155,19 +162,43 @@ class Provider(ABC):
         return int(options.get(self.budget_option.key, self.budget_option.default))
 
     def options_schema(self, options: Mapping[str, Any]) -> dict[Any, Any]:
-        """The options form: the call budget, with the current one as its default."""
+        """The options form: the call budget, with the current one as its default; with push,
+        the webhook's settings and the hours between safety reads."""
         option = self.budget_option
-        return {
+        schema: dict[Any, Any] = {
             vol.Required(option.key, default=self.budget(options)): NumberSelector(
                 NumberSelectorConfig(
                     min=option.minimum, max=option.maximum, step=1, mode=NumberSelectorMode.BOX
                 )
             )
         }
+        if self.push is None:
+            return schema
+        for key in self.push.option_keys:
+            secret = key == self.push.secret_option
+            schema[vol.Optional(key, description={"suggested_value": options.get(key)})] = (
+                TextSelector(
+                    TextSelectorConfig(
+                        type=TextSelectorType.PASSWORD if secret else TextSelectorType.TEXT
+                    )
+                )
+            )
+        hours = int(options.get(CONF_SAFETY_READ_HOURS, DEFAULT_SAFETY_READ_HOURS))
+        schema[vol.Required(CONF_SAFETY_READ_HOURS, default=hours)] = NumberSelector(
+            NumberSelectorConfig(min=1, max=168, step=1, mode=NumberSelectorMode.BOX)
+        )
+        return schema
 
     def options_from_form(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        """The options to store from what the options form returned (a whole number)."""
-        return {self.budget_option.key: self.budget(user_input)}
+        """The options to store from what the options form returned (whole numbers, and the
+        webhook's settings that are filled in)."""
+        options: dict[str, Any] = {self.budget_option.key: self.budget(user_input)}
+        if self.push is not None:
+            options |= {k: v.strip() for k in self.push.option_keys if (v := user_input.get(k))}
+            options[CONF_SAFETY_READ_HOURS] = int(
+                user_input.get(CONF_SAFETY_READ_HOURS, DEFAULT_SAFETY_READ_HOURS)
+            )
+        return options
 
     def account_issue(self, err: ProviderError) -> str:
         """The repair issue key of an account problem."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 import os
-from typing import Any, override
+from typing import Any, cast, override
 
 import aiohttp
 from homeassistant.components.application_credentials import (
@@ -21,11 +22,19 @@ from homeassistant.helpers.selector import (
 import probatio as vol
 
 from ..api.client import VehicleClient
+from ..api.push import PushChallenge, PushDelivery
 from ..api.smartcar import CONNECT_ERRORS, DEFAULT_SCOPE, SmartcarClient, SmartcarOrigins
+from ..api.smartcar_webhooks import SIGNATURE_HEADER, read_delivery
 from ..const import CONF_APPLICATION_ID, CONF_MODE, CONF_MONTHLY_BUDGET, SIMULATOR_URL_ENV
 from ..schedule import CostModel, MonthlyCallBudget
 from ..tokens import async_token_request
 from .base import AccessToken, BudgetOption, Provider
+from .push import PushSupport
+
+# The option of the Application Management Token, which signs Smartcar's webhook deliveries.
+CONF_MANAGEMENT_TOKEN = "application_management_token"
+# Smartcar's id of the webhook (its dashboard shows it; a VERIFY names it too).
+CONF_SMARTCAR_WEBHOOK_ID = "smartcar_webhook_id"
 
 CONNECT_MODES = ("live", "simulated")
 # Smartcar's free plan allows 500 billable calls a month per car.
@@ -62,6 +71,37 @@ def smartcar_origins() -> SmartcarOrigins:
     return SmartcarOrigins()
 
 
+class SmartcarPush(PushSupport):
+    """Smartcar's webhooks: signed with the AMT; a car is subscribed with its own token."""
+
+    secret_option = CONF_MANAGEMENT_TOKEN
+    option_keys = (CONF_MANAGEMENT_TOKEN, CONF_SMARTCAR_WEBHOOK_ID)
+    # Smartcar sends only on change and has no heartbeat: a day of silence ends the trust.
+    healthy_for = timedelta(days=1)
+
+    @override
+    def read(
+        self, secret: str, body: bytes, headers: Mapping[str, str]
+    ) -> PushChallenge | PushDelivery:
+        return read_delivery(secret, body, headers.get(SIGNATURE_HEADER))
+
+    @override
+    async def async_subscribe(
+        self, client: VehicleClient, vehicle_id: str, webhook_id: str
+    ) -> None:
+        await cast(SmartcarClient, client).async_subscribe(vehicle_id, webhook_id)
+
+    @override
+    async def async_unsubscribe(
+        self, client: VehicleClient, vehicle_id: str, webhook_id: str, secret: str
+    ) -> None:
+        await cast(SmartcarClient, client).async_unsubscribe(vehicle_id, webhook_id, secret)
+
+    @override
+    def webhook_id(self, options: Mapping[str, Any]) -> str | None:
+        return options.get(CONF_SMARTCAR_WEBHOOK_ID) or None
+
+
 class SmartcarProvider(Provider):
     """Smartcar Connect and the Vehicle API v2.0."""
 
@@ -75,6 +115,7 @@ class SmartcarProvider(Provider):
     authorize_errors = CONNECT_ERRORS
     account_issues = ACCOUNT_ISSUES
     help_urls = GUIDES
+    push = SmartcarPush()
 
     @override
     def connect_schema(self, entry_data: Mapping[str, Any]) -> vol.Schema:

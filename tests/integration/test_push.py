@@ -1,0 +1,368 @@
+"""Push through Home Assistant: the simulator delivers signed Smartcar webhooks to HA's webhook.
+
+HA's HTTP server runs on loopback (its test client) and is the external URL; the simulator posts
+to it as Smartcar would.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from aiohttp import ClientResponse
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
+from yarl import URL
+
+from custom_components.connected_car.api.model import Feature, Odometer
+from custom_components.connected_car.const import CONF_MONTHLY_BUDGET, DOMAIN
+from custom_components.connected_car.coordinator import VehicleCoordinator
+from custom_components.connected_car.providers.smartcar import CONF_MANAGEMENT_TOKEN
+from custom_components.connected_car.push import MAX_BODY, NO_URL_ISSUE
+
+from .conftest import SetupIntegration
+from .simulator_control import SimulatorControl
+
+pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
+
+AMT = "sim-management-token"
+type Post = Callable[..., Awaitable[ClientResponse]]
+
+
+@pytest.fixture
+async def external_url(hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator) -> str:
+    """HA's server on loopback, set as its external URL (what the provider reaches)."""
+    client = await hass_client_no_auth()
+    base = str(client.make_url("/")).rstrip("/")
+    await hass.config.async_update(external_url=base)
+    return base
+
+
+async def set_amt(hass: HomeAssistant, entry: MockConfigEntry, amt: str = AMT) -> dict[str, Any]:
+    """Enter the Application Management Token in the options, as a user does (the entry reloads)."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    placeholders = dict(result["description_placeholders"])
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MONTHLY_BUDGET: 500, CONF_MANAGEMENT_TOKEN: f" {amt} "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options[CONF_MANAGEMENT_TOKEN] == amt
+    return placeholders
+
+
+async def until(hass: HomeAssistant, check: Callable[[], Awaitable[bool]]) -> None:
+    """Let HA and the simulator work until check holds (at most 10 s)."""
+    async with asyncio.timeout(10):
+        while not await check():
+            await hass.async_block_till_done()
+            await asyncio.sleep(0.05)
+
+
+def coordinator_of(entry: MockConfigEntry, vehicle_id: str) -> VehicleCoordinator:
+    coordinator: VehicleCoordinator = entry.runtime_data.coordinators[vehicle_id]
+    return coordinator
+
+
+async def test_the_simulator_pushes_changes_and_polls_stop(
+    hass: HomeAssistant,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """The URL shown in the options gets Smartcar's VERIFY; HA answers it, learns the webhook,
+    subscribes every car; a change on the car shows in HA without a poll, and the polls stop."""
+    entry = await setup_integration()
+    placeholders = await set_amt(hass, entry)
+    url = entry.runtime_data.push.url
+    assert url.startswith(f"{external_url}/api/webhook/")
+    assert placeholders["webhook_url"] == url
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, f"{NO_URL_ISSUE}_{entry.entry_id}")
+
+    await sim.call(
+        "POST", "/webhooks", {"provider": "smartcar", "url": url, "subscribe_all": False}
+    )
+    cars = {car["id"] for car in await sim.vehicles()}
+
+    async def all_subscribed() -> bool:
+        [listed] = await sim.call("GET", "/webhooks")
+        return listed["verified"] and set(listed["subscriptions"]) == cars
+
+    await until(hass, all_subscribed)
+    ford = await sim.vehicle("Ford")
+    coordinator = coordinator_of(entry, ford["id"])
+    await until(hass, lambda: _async_value(coordinator.push_healthy))
+    calls = (await sim.stats())["vehicles"][ford["id"]]["billable"]
+
+    await sim.patch(ford["id"], odometer=54321.0)
+
+    async def odometer_shown() -> bool:
+        return coordinator.data.readings.get(Feature.ODOMETER) == Odometer(54321.0)
+
+    await until(hass, odometer_shown)
+    # A regular poll now is skipped: push feeds the car, and the safety read is not due.
+    await coordinator.async_refresh()
+    assert (await sim.stats())["vehicles"][ford["id"]]["billable"] == calls
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval.total_seconds() > 12 * 3600
+
+    assert coordinator.push_healthy
+
+
+async def _async_value(value: bool) -> bool:
+    return value
+
+
+def signed(message: dict[str, Any], key: str = AMT) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(message).encode()
+    signature = hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"SC-Signature": signature, "Content-Type": "application/json"}
+
+
+def odometer_event(
+    event_id: str, vehicle_id: str, km: float, at_ms: int, mode: str = "LIVE"
+) -> Any:
+    return {
+        "eventId": event_id,
+        "eventType": "VEHICLE_STATE",
+        "data": {
+            "vehicle": {"id": vehicle_id},
+            "signals": [
+                {
+                    "code": "odometer-traveleddistance",
+                    "body": {"value": km, "unit": "km"},
+                    "meta": {"oemUpdatedAt": at_ms},
+                }
+            ],
+        },
+        "triggers": [{"type": "SIGNAL_UPDATED", "signal": "Odometer.TraveledDistance"}],
+        "meta": {"version": "4.0", "webhookId": "wh-1", "mode": mode},
+    }
+
+
+async def test_deliveries_are_checked_deduplicated_and_ordered(
+    hass: HomeAssistant,
+    external_url: str,
+    hass_client_no_auth: ClientSessionGenerator,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Signatures are checked before anything else; VERIFY is answered in both envelopes; TEST
+    changes nothing; an event sent again (also after a restart) or an older value is left out."""
+    entry = await setup_integration()
+    await set_amt(hass, entry)
+    client = await hass_client_no_auth()
+    path = URL(entry.runtime_data.push.url).path
+    ford = await sim.vehicle("Ford")
+    coordinator = coordinator_of(entry, ford["id"])
+
+    async def post(message: Any, headers: dict[str, str] | None = None, key: str = AMT) -> int:
+        body, signed_headers = signed(message, key)
+        response = await client.post(path, data=body, headers=headers or signed_headers)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        return response.status
+
+    for verify in (
+        {"eventId": "v", "eventType": "VERIFY", "data": {"challenge": "abc"}, "meta": {}},
+        {
+            "version": "2.0",
+            "webhookId": "wh-1",
+            "eventName": "verify",
+            "payload": {"challenge": "abc"},
+        },
+    ):
+        response = await client.post(path, json=verify)  # unsigned, as Smartcar sends it
+        assert response.status == 200
+        expected = hmac.new(AMT.encode(), b"abc", hashlib.sha256).hexdigest()
+        assert await response.json() == {"challenge": expected}
+
+    before = coordinator.data.readings.get(Feature.ODOMETER)
+    event = odometer_event("e-1", ford["id"], 11.0, 1_900_000_000_000)
+    assert await post(event, headers={"Content-Type": "application/json"}) == 401
+    assert await post(event, key="wrong-key") == 401
+    body, headers = signed(event)
+    response = await client.post(path, data=body + b" ", headers=headers)  # altered body
+    assert response.status == 401
+    assert await post(odometer_event("t", ford["id"], 12.0, 1_900_000_000_000, "TEST")) == 202
+    response = await client.post(path, data=b"x" * (MAX_BODY + 1), headers=headers)
+    assert response.status == 413
+    assert await post({"eventType": "VEHICLE_STATE", "eventId": "m", "data": {}}) == 400
+    assert coordinator.data.readings.get(Feature.ODOMETER) == before
+    assert entry.runtime_data.push.rejected == 5
+    assert coordinator.pushes_rejected == 5
+    assert not coordinator.push_healthy
+
+    # Header names are case-insensitive: a lower-case sc-signature is the same header.
+    body, headers = signed(event)
+    response = await client.post(path, data=body, headers={"sc-signature": headers["SC-Signature"]})
+    assert response.status == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.data.readings[Feature.ODOMETER] == Odometer(11.0)
+    assert coordinator.push_healthy
+    # The same event again: nothing changes, whatever it says now.
+    assert await post(odometer_event("e-1", ford["id"], 99.0, 1_900_000_009_000)) == 200
+    assert coordinator.data.readings[Feature.ODOMETER] == Odometer(11.0)
+    # An older value, arriving late: left out. A newer one: taken.
+    assert await post(odometer_event("e-0", ford["id"], 10.0, 1_899_000_000_000)) == 200
+    assert coordinator.data.readings[Feature.ODOMETER] == Odometer(11.0)
+    assert await post(odometer_event("e-2", ford["id"], 12.0, 1_900_000_001_000)) == 200
+    assert coordinator.data.readings[Feature.ODOMETER] == Odometer(12.0)
+    # A car the entry does not have: acknowledged, nothing else.
+    assert await post(odometer_event("e-3", "another-car", 1.0, 1_900_000_002_000)) == 200
+
+    # After a restart, the event ids seen are still known.
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = coordinator_of(entry, ford["id"])
+    assert await post(odometer_event("e-2", ford["id"], 77.0, 1_900_000_005_000)) == 200
+    assert coordinator.data.readings[Feature.ODOMETER] == Odometer(12.0)
+
+
+async def test_vehicle_errors_raise_and_clear_the_repair(
+    hass: HomeAssistant,
+    external_url: str,
+    hass_client_no_auth: ClientSessionGenerator,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """VEHICLE_ERROR ERROR raises the account repair of the car; RESOLVED clears it."""
+    entry = await setup_integration()
+    await set_amt(hass, entry)
+    client = await hass_client_no_auth()
+    path = URL(entry.runtime_data.push.url).path
+    ford = await sim.vehicle("Ford")
+    issue_id = f"smartcar_{ford['id']}_subscription"
+    for index, state in enumerate(("ERROR", "RESOLVED", "ERROR")):
+        error = {"type": "CONNECTED_SERVICES_ACCOUNT", "code": "SUBSCRIPTION", "state": state}
+        permission = {"type": "PERMISSION", "code": None, "state": state}
+        message = {
+            "eventId": f"err-{index}",
+            "eventType": "VEHICLE_ERROR",
+            "data": {"vehicle": {"id": ford["id"]}, "errors": [error, permission]},
+            "meta": {"version": "4.0"},
+        }
+        body, headers = signed(message)
+        response = await client.post(path, data=body, headers=headers)
+        assert response.status == 200
+        await hass.async_block_till_done(wait_background_tasks=True)
+        shown = ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+        assert shown is (state == "ERROR")
+
+
+async def test_without_an_external_url_the_cars_are_polled_and_a_repair_says_why(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    entry = await setup_integration()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.push.url is None
+    issue_id = f"{NO_URL_ISSUE}_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None  # push not wanted yet
+    placeholders = await set_amt(hass, entry)
+    assert placeholders["webhook_url"] == "-"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == NO_URL_ISSUE
+    for coordinator in entry.runtime_data.coordinators.values():
+        assert not coordinator.push_healthy
+        assert coordinator.last_update_success
+
+
+@pytest.fixture
+async def config_component(hass: HomeAssistant) -> None:
+    """The config API (device removal), loaded before HA's server starts."""
+    assert await async_setup_component(hass, "config", {})
+
+
+async def test_cars_are_unsubscribed_when_their_device_or_the_entry_goes(
+    hass: HomeAssistant,
+    config_component: None,
+    external_url: str,
+    hass_ws_client: WebSocketGenerator,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    entry = await setup_integration()
+    await set_amt(hass, entry)
+    url = entry.runtime_data.push.url
+    await sim.call(
+        "POST", "/webhooks", {"provider": "smartcar", "url": url, "subscribe_all": False}
+    )
+    cars = {car["id"] for car in await sim.vehicles()}
+
+    async def subscribed() -> set[str]:
+        [listed] = await sim.call("GET", "/webhooks")
+        return set(listed["subscriptions"])
+
+    async def all_subscribed() -> bool:
+        return await subscribed() == cars
+
+    await until(hass, all_subscribed)
+    ford = await sim.vehicle("Ford")
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"smartcar:{ford['id']}"), entry.entry_id
+    )
+    assert device is not None
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry.entry_id,
+            "device_id": device.id,
+        }
+    )
+    assert (await client.receive_json())["success"]
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await subscribed() == cars - {ford["id"]}
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await subscribed() == set()
+
+
+async def test_refused_subscriptions_are_tried_again_and_refused_unsubscriptions_pass(
+    hass: HomeAssistant,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Smartcar refuses to subscribe: the cars stay polled and are subscribed at the next setup;
+    a refused unsubscribe at removal is logged and the removal goes on."""
+    entry = await setup_integration()
+    await set_amt(hass, entry)
+    await sim.inject_error(type="SERVER", code="INTERNAL", times=100)
+    url = entry.runtime_data.push.url
+    await sim.call(
+        "POST", "/webhooks", {"provider": "smartcar", "url": url, "subscribe_all": False}
+    )
+
+    async def verified() -> bool:
+        [listed] = await sim.call("GET", "/webhooks")
+        return bool(listed["verified"])
+
+    await until(hass, verified)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [listed] = await sim.call("GET", "/webhooks")
+    assert listed["subscriptions"] == []
+    await sim.clear_errors()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [listed] = await sim.call("GET", "/webhooks")
+    assert len(listed["subscriptions"]) == len(entry.runtime_data.coordinators)
+
+    await sim.inject_error(type="SERVER", code="INTERNAL", times=100)
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    [listed] = await sim.call("GET", "/webhooks")
+    assert len(listed["subscriptions"]) == len(await sim.vehicles())  # Smartcar kept them
