@@ -321,3 +321,31 @@ async def test_reconfigure_adds_the_scopes_the_cars_need(
     assert "read_location" in entry.data[CONF_VEHICLES][ford["id"]]["permissions"]
     assert state_of(hass, "device_tracker.ford_f_150_location") not in (None, STATE_UNAVAILABLE)
     assert _devices(hass, entry) == devices
+
+
+async def test_a_car_that_does_not_tell_its_permissions_keeps_its_record(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Connecting again reads each known car's permissions; a car that fails to answer keeps
+    what the entry knows of it (its discovered data included)."""
+    entry = await setup_integration()
+    ford = await sim.vehicle("Ford")
+    before = dict(entry.data[CONF_VEHICLES][ford["id"]])
+    await sim.inject_error(
+        vehicle_id=ford["id"], path="/permissions", type="SERVER", code="INTERNAL"
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "connect_again"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"mode": "simulated"}
+    )
+    result = await finish_connect(hass, await hass_client_no_auth(), sim, result)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_VEHICLES][ford["id"]] == before
