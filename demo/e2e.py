@@ -48,9 +48,10 @@ VOLVO = "Volvo EX30"
 V3_CAR = f"Ford {SMARTCAR_V3_MODEL}"
 V3_SCREENSHOT = STATE / "smartcar_v3.png"
 VOLVO_SCREENSHOT = STATE / "volvo.png"
-# High Mobility's demo cars are named by their brand (its fleet API names no model).
-HM_PENDING_CAR = "Mercedes-Benz"
-HM_REJECTED_CAR = "Renault"
+# High Mobility's demo cars are named by their brand and the VIN's last four (its fleet API names
+# no model).
+HM_PENDING_CAR = "Mercedes-Benz 3456"
+HM_REJECTED_CAR = "Renault 1234"
 HM_REPAIR = f"{HM_REJECTED_CAR}: activation failed at the maker"
 HM_SCREENSHOT = STATE / "high_mobility.png"
 # The pending car is approved HM_PENDING_FOR seconds after the demo starts; the fleet is read

@@ -53,7 +53,7 @@ def main() -> None:
         "--hm-rate-limit",
         type=int,
         default=SimulatorConfig.high_mobility_rate_limit,
-        help="High Mobility API requests the application may send per minute",
+        help="High Mobility fleet clearance requests the application may send per minute",
     )
     parser.add_argument(
         "--hm-approval-delay",

@@ -43,7 +43,7 @@ class SimulatorConfig:
     high_mobility_client_id: str = "sim-hm-client-id"
     high_mobility_client_secret: str = "sim-hm-client-secret"
     high_mobility_access_token_ttl: int = 300
-    # Requests the application may send per minute (simulated clock) to the fleet and data APIs.
+    # Fleet clearance requests the application may send per minute (simulated clock).
     high_mobility_rate_limit: int = 60
     # Seconds a new clearance stays pending before it is approved (or rejected, as scripted).
     high_mobility_approval_delay: int = 600

@@ -96,16 +96,20 @@ async def access_tokens(request: web.Request) -> web.Response:
 
 
 def _authorize(request: web.Request, state: SimulatorState, *, fleet: bool) -> HighMobilityApp:
-    """Check the bearer token, then spend one request of the application's minute."""
+    """Check the bearer token; a fleet clearance request spends one of the application's minute.
+
+    High Mobility documents its limit of 60 calls a minute for the clearance reads; vehicle data
+    has no documented limit of its own (a car's maker may still answer a property with
+    rate_limit, or the control API inject a 429).
+    """
     app, now = _app(request, state), state.clock.now()
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise HighMobilityError("NOT_AUTHORIZED", "MISSING_HEADER")
     if not app.token_valid(token, now):
         raise HighMobilityError("NOT_AUTHORIZED")
-    wait = app.window.take(now)
-    if wait is not None:
-        raise HighMobilityError("TOO_MANY_REQUESTS", "FLEET" if fleet else None, retry_after=wait)
+    if fleet and (wait := app.window.take(now)) is not None:
+        raise HighMobilityError("TOO_MANY_REQUESTS", "FLEET", retry_after=wait)
     return app
 
 

@@ -860,14 +860,16 @@ async def test_every_data_status(
 
 
 async def test_the_applications_rate_limit(sim: Sim, fleet: HighMobilityClient) -> None:
-    """60 requests a minute; the 61st waits until the first leaves the minute."""
+    """60 clearance reads a minute; the 61st waits until the first leaves the minute. Vehicle
+    data does not count."""
     for _ in range(60):
-        await fleet.async_read(RENAULT, [Feature.ODOMETER])
+        await fleet.async_get_clearance(RENAULT)
     with pytest.raises(ProviderError) as raised:
-        await fleet.async_read(RENAULT, [Feature.ODOMETER])
+        await fleet.async_get_clearance(RENAULT)
     assert (_details(raised).kind, _details(raised).retry_after) == (ErrorKind.RATE_LIMITED, 60)
-    sim.advance(60)
     assert Feature.ODOMETER in (await fleet.async_read(RENAULT, [Feature.ODOMETER])).readings
+    sim.advance(60)
+    assert (await fleet.async_get_clearance(RENAULT)).vin == RENAULT
 
 
 async def test_a_broken_answer_is_a_communication_error(

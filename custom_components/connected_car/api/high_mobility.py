@@ -373,6 +373,8 @@ class HighMobilityClient:
         self._clock = clock
         self._token: _Token | None = None
         self._token_lock = asyncio.Lock()
+        # VIN -> brand, from the last read of the fleet: learning a car needs no request of its own.
+        self._brands: dict[str, str] = {}
         self._token_waits: MutableMapping[str, datetime] = (
             token_waits if token_waits is not None else {}
         )
@@ -394,9 +396,13 @@ class HighMobilityClient:
         return [car.vin for car in fleet if car.status is ClearanceStatus.APPROVED]
 
     async def async_get_vehicle(self, vehicle_id: str) -> Vehicle:
-        """The car's brand and VIN; High Mobility's fleet API names no model or year (left empty)."""
-        clearance = await self.async_get_clearance(vehicle_id)
-        brand = clearance.brand or ""
+        """The car's brand and VIN; High Mobility's fleet API names no model or year (left empty).
+
+        The brand comes from the last fleet read where it named the car, else from its clearance.
+        """
+        brand = self._brands.get(vehicle_id)
+        if brand is None:
+            brand = (await self.async_get_clearance(vehicle_id)).brand or ""
         return Vehicle(
             id=vehicle_id, make=BRAND_NAMES.get(brand, brand), model="", year=0, vin=vehicle_id
         )
@@ -442,7 +448,9 @@ class HighMobilityClient:
         """Every car of the fleet with its clearance state and history."""
         answer = await self._call("GET", FLEET_PATH)
         with expected_shape("High Mobility"):
-            return [_clearance(item) for item in _list(answer.body)]
+            fleet = [_clearance(item) for item in _list(answer.body)]
+        self._brands.update({car.vin: car.brand for car in fleet if car.brand})
+        return fleet
 
     async def async_get_clearance(self, vin: str) -> Clearance:
         """One car's clearance; a VIN not in the fleet is UNSUPPORTED (404)."""
