@@ -3,6 +3,9 @@
 Runs on the host's Python with Playwright driving Debian's chromium. It logs in, opens a car's
 device page (screenshot in .demo/), checks that the lock, battery and location show, unlocks the car
 through the REST API and locks it again by asking Assist, checking the simulated car each time.
+Then the Smartcar v3 user's car (the Ford F-150, connected with the v3 application): its device
+page shows its fuel level, odometer and location, the browser locks and unlocks it, and its data
+came from the simulator's v3 API.
 Then the Volvo: unlock and lock it with the lock's own dialog in the browser, use up Volvo's daily
 quota through the simulator's control API, press Refresh (it must say so), and find the quota repair
 under Repairs.
@@ -34,6 +37,7 @@ from .settings import (
     PASSWORD,
     SCREENSHOT,
     SIMULATOR_URL,
+    SMARTCAR_V3_MODEL,
     STATE,
     TOKEN_FILE,
     USERNAME,
@@ -41,6 +45,8 @@ from .settings import (
 
 CAR = "Toyota RAV4 Prime"
 VOLVO = "Volvo EX30"
+V3_CAR = f"Ford {SMARTCAR_V3_MODEL}"
+V3_SCREENSHOT = STATE / "smartcar_v3.png"
 VOLVO_SCREENSHOT = STATE / "volvo.png"
 # High Mobility's demo cars are named by their brand and the VIN's last four (its fleet API names
 # no model).
@@ -119,6 +125,11 @@ def simulated_car_locked(model: str = "RAV4 Prime") -> bool:
 def volvo_locked_is(locked: bool) -> bool:
     """Whether the simulator's EX30 is locked as expected."""
     return simulated_car_locked("EX30") is locked
+
+
+def v3_locked_is(locked: bool) -> bool:
+    """Whether the simulator's car of the Smartcar v3 user is locked as expected."""
+    return simulated_car_locked(SMARTCAR_V3_MODEL) is locked
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 15) -> bool:
@@ -208,6 +219,46 @@ def check_device_page(page: Page, device_id: str) -> None:
     expect(page.get_by_text("Unlock", exact=True).first).to_be_visible(timeout=30_000)  # the lock
     page.wait_for_timeout(1000)  # let the cards finish drawing before the picture
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def check_v3_car(page: Page, token: str) -> list[tuple[str, bool]]:
+    """The Smartcar v3 user's car: its device page shows its lock, battery and location, the
+    browser unlocks and locks it with its lock's dialog, and the simulator's v3 API served it."""
+    results: list[tuple[str, bool]] = []
+    lock = entity_of(token, "lock", "ford_f_150(_door_lock)?")
+    device_id = call(
+        f"{HA_URL}/api/template", {"template": f"{{{{ device_id('{lock}') }}}}"}, token
+    ).strip()
+    name = f"the Smartcar v3 user's {V3_CAR} shows its fuel level, odometer and location"
+    try:
+        page.goto(f"{HA_URL}/config/devices/device/{device_id}")
+        expect(page.get_by_text(V3_CAR).first).to_be_visible(timeout=60_000)
+        for label in ("Fuel level", "Odometer", "Location"):
+            expect(page.get_by_text(label, exact=True).first).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(V3_SCREENSHOT), full_page=True)
+        results.append((name, True))
+    except AssertionError as err:
+        page.screenshot(path=str(V3_SCREENSHOT), full_page=True)
+        print(err, file=sys.stderr)  # noqa: T201
+        results.append((name, False))
+    # The F-150 stands unlocked, and Assist's checks expect it so afterwards.
+    for action, locked in (("Lock", True), ("Unlock", False)):
+        name = f"the browser {action.lower()}s the Smartcar v3 user's {V3_CAR}"
+        try:
+            page.goto(f"{HA_URL}/config/devices/device/{device_id}")
+            expect(page.get_by_text(V3_CAR).first).to_be_visible(timeout=60_000)
+            page.get_by_text(action, exact=True).first.click()
+            ok = wait_for(partial(v3_locked_is, locked))
+        except AssertionError as err:
+            print(err, file=sys.stderr)  # noqa: T201
+            ok = False
+        results.append((name, ok))
+    stats = call(f"{SIMULATOR_URL}/_simulator/stats?provider=smartcar_v3")
+    results.append(
+        (f"the {V3_CAR} is read through Smartcar's v3 API", stats["totals"]["requests"] > 0)
+    )
+    return results
 
 
 def toggle_volvo_lock(page: Page, device_id: str, action: str) -> None:
@@ -326,6 +377,7 @@ def main() -> int:
             page.screenshot(path=str(SCREENSHOT), full_page=True)
             print(err, file=sys.stderr)  # noqa: T201
             results.append((f"device page shows {CAR}'s lock, battery and location", False))
+        results.extend(check_v3_car(page, token))
         for action, locked in (("Unlock", False), ("Lock", True)):
             name = f"the browser {action.lower()}s the {VOLVO}"
             try:

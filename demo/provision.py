@@ -1,8 +1,9 @@
 """Bring a fresh Home Assistant to a working Connected Car, only through its own HTTP API.
 
-Onboarding creates the owner; the websocket API adds the Smartcar and Volvo application credentials;
-the config flow runs like in the UI for each provider, with the simulator's login pages (Smartcar
-Connect, Volvo ID) answered like a browser would. High Mobility's fleet gets three cars through its
+Onboarding creates the owner; the websocket API adds the Smartcar (v2 and v3) and Volvo application
+credentials; the config flow runs like in the UI for each provider, with the simulator's login pages
+(Smartcar Connect, Volvo ID) answered like a browser would. Smartcar has two users: one on the v2
+application with every car but the Ford F-150, and one on the v3 application with the F-150. High Mobility's fleet gets three cars through its
 own API first (one cleared, one cleared a few minutes later, one rejected), picked in the flow.
 """
 
@@ -30,6 +31,12 @@ from .settings import (
     SIMULATOR_URL,
     SMARTCAR_CLIENT_ID,
     SMARTCAR_CLIENT_SECRET,
+    SMARTCAR_V3_APPLICATION_ID,
+    SMARTCAR_V3_CLIENT_ID,
+    SMARTCAR_V3_CLIENT_SECRET,
+    SMARTCAR_V3_ENTRY,
+    SMARTCAR_V3_MODEL,
+    SMARTCAR_V3_USER,
     TOKEN_FILE,
     USERNAME,
     VOLVO_API_KEY,
@@ -40,9 +47,14 @@ from .settings import (
 # Each provider's application, as a user names it in the credentials dialog, and its connect form.
 APPLICATIONS = {
     "smartcar": ("Smartcar simulator", SMARTCAR_CLIENT_ID, SMARTCAR_CLIENT_SECRET),
+    "smartcar_v3": ("Smartcar v3 simulator", SMARTCAR_V3_CLIENT_ID, SMARTCAR_V3_CLIENT_SECRET),
     "volvo": ("Volvo Cars simulator", VOLVO_CLIENT_ID, VOLVO_CLIENT_SECRET),
 }
-CONNECT_FORMS = {"smartcar": {"mode": "simulated"}, "volvo": {"api_key": VOLVO_API_KEY}}
+CONNECT_FORMS = {
+    "smartcar": {"mode": "simulated"},
+    "smartcar_v3": {"mode": "simulated", "application_id": SMARTCAR_V3_APPLICATION_ID},
+    "volvo": {"api_key": VOLVO_API_KEY},
+}
 
 DOMAIN = "connected_car"
 FRONTEND_BASE = {"HA-Frontend-Base": HA_URL}  # how the UI tells HA its own address
@@ -164,11 +176,14 @@ async def ensure_credentials(api: HomeAssistantApi) -> None:
 async def ensure_entries(api: HomeAssistantApi) -> None:
     """One entry per provider, each added like in the UI, unless it is there."""
     entries = await api.rest("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
-    titles = {entry["title"] for entry in entries}
+    titles = {entry["title"] for entry in entries} - {SMARTCAR_V3_ENTRY}
+    v3_car = await _simulated_car_id(api.session, SMARTCAR_V3_MODEL)
     for provider, name in (("smartcar", "Smartcar"), ("volvo", "Volvo Cars")):
         # An entry is named after its provider and cars: "Smartcar: Ford F-150, ...".
         if not any(title == name or title.startswith(f"{name}:") for title in titles):
-            await _add_entry(api, provider)
+            await _add_entry(api, provider, leave_out=v3_car)
+    if not any(entry["title"] == SMARTCAR_V3_ENTRY for entry in entries):
+        await _add_entry(api, "smartcar_v3", only=v3_car, user=SMARTCAR_V3_USER)
     await ensure_high_mobility_fleet(api.session, first_time="High Mobility" not in titles)
     if "High Mobility" not in titles:
         await _add_high_mobility_entry(api)
@@ -224,18 +239,42 @@ async def _add_high_mobility_entry(api: HomeAssistantApi) -> None:
         raise RuntimeError(f"the High Mobility flow ended with {result}")
 
 
-async def _add_entry(api: HomeAssistantApi, provider: str) -> None:
-    """Add Connected Car for provider through the config flow and its login page."""
+async def _add_entry(
+    api: HomeAssistantApi,
+    application: str,
+    *,
+    leave_out: str | None = None,
+    only: str | None = None,
+    user: str | None = None,
+) -> None:
+    """Add Connected Car with application (smartcar_v3: Smartcar with the v3 application) through
+    the config flow and its login page, as user, sharing every car (but leave_out, or only only)."""
     flow = await api.rest("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
     path = f"/api/config/config_entries/flow/{flow['flow_id']}"
-    await api.rest("POST", path, {"next_step_id": provider})
-    external = await api.rest("POST", path, CONNECT_FORMS[provider])
-    callback = await _approve_on_connect_page(api.session, external["url"])
+    await api.rest("POST", path, {"next_step_id": application.removesuffix("_v3")})
+    external = await api.rest("POST", path, CONNECT_FORMS[application])
+    if external.get("step_id") == "pick_implementation":  # the provider has several applications
+        name = APPLICATIONS[application][0]
+        [options] = [field["options"] for field in external["data_schema"]]
+        [key] = [key for key, label in options if label == name]
+        external = await api.rest("POST", path, {"implementation": key})
+    url = URL(external["url"])
+    if user is not None:
+        url = url.update_query(sim_user=user)
+    callback = await _approve_on_connect_page(api.session, str(url), leave_out, only)
     async with api.session.get(callback) as response:  # Connect sends the browser back to HA
         response.raise_for_status()
     result = await api.rest("POST", path, {})
     if result["type"] != "create_entry":
-        raise RuntimeError(f"the config flow ended with {result}")
+        raise RuntimeError(f"the config flow of {application} ended with {result}")
+
+
+async def _simulated_car_id(session: aiohttp.ClientSession, model: str) -> str:
+    """The simulator's id of its car of model."""
+    async with session.get(f"{SIMULATOR_URL}/_simulator/vehicles") as response:
+        response.raise_for_status()
+        cars = await response.json()
+    return str(next(car["id"] for car in cars if car["model"] == model))
 
 
 async def expose_cars_to_assist(api: HomeAssistantApi) -> None:
@@ -286,15 +325,23 @@ class _ConnectForm(HTMLParser):
         self.fields.append((attributes["name"], attributes.get("value", "")))
 
 
-async def _approve_on_connect_page(session: aiohttp.ClientSession, url: str) -> str:
-    """Open the login page, keep every car checked, press Allow; return where it redirects."""
+async def _approve_on_connect_page(
+    session: aiohttp.ClientSession, url: str, leave_out: str | None = None, only: str | None = None
+) -> str:
+    """Open the login page, keep every car checked (but leave_out, or only only), press Allow;
+    return where it redirects."""
     async with session.get(url) as response:
         response.raise_for_status()
         form = _ConnectForm()
         form.feed(await response.text())
+    fields = [
+        (name, value)
+        for name, value in form.fields
+        if name != "vehicle" or (value != leave_out and only in (None, value))
+    ]
     async with session.post(
         str(URL(url).with_query(None)),
-        data=[*form.fields, ("decision", "allow")],
+        data=[*fields, ("decision", "allow")],
         allow_redirects=False,
     ) as response:
         if response.status != 302:

@@ -19,7 +19,7 @@ from custom_components.connected_car.clearance import REASON_ISSUES
 from custom_components.connected_car.const import DOMAIN
 from custom_components.connected_car.device_tracker import LOCATION
 from custom_components.connected_car.image import PICTURE
-from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, Fix
+from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, V2_END_ISSUE, Fix
 from custom_components.connected_car.lock import LOCK
 from custom_components.connected_car.number import CHARGE_LIMIT
 from custom_components.connected_car.providers.high_mobility import (
@@ -44,7 +44,11 @@ PLATFORMS = {
     "switch": (CHARGING,),
 }
 # Issues not of a car, raised with a constant's key: the constant's name -> the issue key.
-ACCOUNT_LEVEL = {"CREDENTIALS_ISSUE": CREDENTIALS_ISSUE, "NO_URL_ISSUE": NO_URL_ISSUE}
+ACCOUNT_LEVEL = {
+    "CREDENTIALS_ISSUE": CREDENTIALS_ISSUE,
+    "NO_URL_ISSUE": NO_URL_ISSUE,
+    "V2_END_ISSUE": V2_END_ISSUE,
+}
 # Entities without a description: sensor -> their translation keys.
 OWN_ENTITIES = {"sensor": {DATA_ACCESS}}
 # The reasons fix flows end with instead of "repaired".
@@ -58,7 +62,9 @@ FIX_ERRORS = {
 }
 FIX_PLACEHOLDERS = {Fix.CUSTOMER_NAME: {"description"}}
 # Abort reasons of fix flows (in the issues' strings, not the config flow's).
-FIX_ABORTS = {"entry_not_loaded"}
+FIX_ABORTS = {"entry_not_loaded", "move_started"}
+# Abort reasons of the options flow alone.
+OPTIONS_ABORTS = {"move_in_reconfigure"}
 
 
 def _literals(call_or_keyword: str, position: int = 0) -> set[str]:
@@ -66,13 +72,18 @@ def _literals(call_or_keyword: str, position: int = 0) -> set[str]:
     found: set[str] = set()
     for path in INTEGRATION.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (
-                isinstance(node, ast.keyword)
-                and node.arg == call_or_keyword
-                and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, str)
-            ):
-                found.add(node.value.value)
+            if isinstance(node, ast.keyword) and node.arg == call_or_keyword:
+                # A literal, or either literal of `"a" if moving else "b"`.
+                values = (
+                    [node.value.body, node.value.orelse]
+                    if isinstance(node.value, ast.IfExp)
+                    else [node.value]
+                )
+                found |= {
+                    v.value
+                    for v in values
+                    if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                }
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
@@ -241,7 +252,7 @@ def test_issue_texts_fill_every_placeholder() -> None:
         step = flow["step"]["confirm"]
         for text in (step["title"], step["description"], *flow.get("error", {}).values()):
             assert all(form.get(name) for name in _fields(text)), (key, text)
-        assert "{car}" in step["description"], key
+        assert "{car}" in step["description"] or key in ACCOUNT_LEVEL.values(), key
         assert "{url}" in step["description"], key
 
 
@@ -259,10 +270,15 @@ def test_entity_keys_match() -> None:
 
 def test_config_flow_keys_match() -> None:
     """Abort reasons: Connect's errors, our own, and the ones Home Assistant's helpers use."""
-    ours = (_literals("reason") - FIX_ABORTS - REPAIR_ABORTS) | set(CONNECT_ERRORS)
+    ours = (_literals("reason") - FIX_ABORTS - REPAIR_ABORTS - OPTIONS_ABORTS) | set(CONNECT_ERRORS)
     helpers = {"already_configured", "reauth_successful", "reconfigure_successful"}
     helpers |= {"missing_credentials"}
     assert ours | helpers == set(STRINGS["config"]["abort"])
+
+
+def test_options_aborts_have_texts() -> None:
+    """The options flow's own abort reasons have texts there."""
+    assert set(STRINGS["options"]["abort"]) >= OPTIONS_ABORTS
 
 
 def test_repair_aborts_have_texts() -> None:

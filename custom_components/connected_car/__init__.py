@@ -25,10 +25,11 @@ from .const import CONF_PROVIDER, CONF_VEHICLES, DOMAIN, LOGGER
 from .coordinator import ConnectedCarConfigEntry
 from .errors import translated
 from .fleet import Fleet
-from .issues import async_delete_entry_issues
+from .issues import async_delete_entry_issues, async_raise_v2_end
 from .providers import DEFAULT_PROVIDER, provider_of
 from .providers.base import Login, Provider
 from .providers.high_mobility import create_client as create_application_client
+from .providers.smartcar_v3 import speaks_smartcar_v2
 from .push import EntryPush, async_remove_entry_push
 from .services import async_setup_services
 from .snapshots import SnapshotStore
@@ -64,6 +65,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry)
     cars = {*fleet.records, *(fleet.clearances.cars if fleet.clearances else ())}
     _remove_gone_devices(hass, entry, {f"{provider.key}:{vehicle_id}" for vehicle_id in cars})
     async_delete_entry_issues(hass, entry.entry_id, keep_vehicles=cars)
+    if speaks_smartcar_v2(entry.data):
+        async_raise_v2_end(hass, entry)
     entry.runtime_data = fleet
     if provider.push is not None:
         fleet.push = EntryPush(hass, entry, fleet, provider.push)

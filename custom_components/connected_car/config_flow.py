@@ -22,6 +22,7 @@ from homeassistant.helpers import http
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
     AbstractOAuth2FlowHandler,
+    AbstractOAuth2Implementation,
     async_get_implementations,
 )
 from homeassistant.helpers.selector import (
@@ -33,6 +34,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.typing import UNDEFINED
 import probatio as vol
 
 from .api.client import VehicleClient
@@ -50,6 +52,7 @@ from .api.high_mobility import (
 )
 from .clearance import ChosenCar, chosen_car
 from .const import (
+    CONF_APPLICATION_ID,
     CONF_CARS,
     CONF_ENVIRONMENT,
     CONF_PROVIDER,
@@ -62,6 +65,7 @@ from .fleet import cars_served_elsewhere
 from .providers import PROVIDERS, provider_of
 from .providers.base import Login, Provider
 from .providers.high_mobility import ENVIRONMENTS, PRODUCTION, HighMobilityProvider, create_client
+from .providers.smartcar_v3 import has_v3_client_id, speaks_smartcar_v2
 from .tokens import TOKEN_WAITS
 from .vehicles import VehicleRecord, async_identify, car_name
 
@@ -70,6 +74,9 @@ CONF_KEEP_CARS = "keep_cars"
 CONF_VIN = "vin"
 CONF_BRAND = "brand"
 CONF_CUSTOMER_NAME = "customer_name"
+CONF_IMPLEMENTATION = "implementation"
+# The reconfigure menu's step that moves a Smartcar v2 entry to the v3 API in place.
+MOVE_TO_V3 = "move_to_v3"
 # Fleet cars offered to pick: the ones whose data access is asked for or granted.
 PICKABLE = frozenset({ClearanceStatus.PENDING, ClearanceStatus.APPROVED})
 
@@ -97,6 +104,8 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         # What the login's redirect brought beside the code (Smartcar v3: the user); None when
         # it lacks what the provider needs.
         self._login: dict[str, Any] | None = {}
+        # Moving a Smartcar v2 entry to v3: only a v3 login may update it.
+        self._moving = False
 
     @property
     @override
@@ -324,10 +333,24 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Connect again, for example to change the cars shared or the provider's settings."""
+        """Connect again, for example to change the cars shared or the provider's settings.
+
+        A Smartcar v2 entry is offered the move to the v3 API as well.
+        """
         entry = self._get_reconfigure_entry()
         if provider_of(entry.data).login is Login.APPLICATION:
             return self.async_abort(reason="use_options")
+        if user_input is None and speaks_smartcar_v2(entry.data):
+            return self.async_show_menu(
+                step_id="reconfigure", menu_options=["connect_again", MOVE_TO_V3]
+            )
+        return await self.async_step_connect_again(user_input)
+
+    async def async_step_connect_again(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Connect again with the entry's credential; the provider's form first, if it has one."""
+        entry = self._get_reconfigure_entry()
         self._use_entry(entry.data)
         schema = self._provider.connect_schema(entry.data)
         if schema is not None and user_input is None:
@@ -339,6 +362,43 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self._connect_data.update(user_input or {})
         return await self.async_step_pick_implementation(
             {"implementation": entry.data["auth_implementation"]}
+        )
+
+    async def async_step_move_to_v3(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move a Smartcar v2 entry to the v3 API: the v3 API credential and the Application ID,
+        then Connect for the same Smartcar user. Devices, entities and their history stay, since
+        the cars keep their ids."""
+        entry = self._get_reconfigure_entry()
+        self._use_entry(entry.data)
+        # The entry's own credential is among them: Home Assistant keeps a credential in use.
+        implementations = await self._async_provider_implementations()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if application_id := user_input[CONF_APPLICATION_ID].strip():
+                self._moving = True
+                self._connect_data[CONF_APPLICATION_ID] = application_id
+                self.flow_impl = implementations[user_input[CONF_IMPLEMENTATION]]
+                return await self.async_step_auth()
+            errors[CONF_APPLICATION_ID] = "required"
+        v3_first = sorted(
+            implementations, key=lambda key: not has_v3_client_id(implementations[key])
+        )
+        return self.async_show_form(
+            errors=errors,
+            step_id=MOVE_TO_V3,
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_IMPLEMENTATION, default=v3_first[0]): vol.In(
+                        {key: implementations[key].name for key in v3_first}
+                    ),
+                    vol.Required(
+                        CONF_APPLICATION_ID, default=entry.data.get(CONF_APPLICATION_ID, "")
+                    ): str,
+                }
+            ),
+            description_placeholders=self._placeholders(),
         )
 
     def _use_entry(self, entry_data: Mapping[str, Any]) -> None:
@@ -353,13 +413,7 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick one of the provider's application credentials; other providers' are not shown."""
-        implementations = {
-            key: implementation
-            for key, implementation in (
-                await async_get_implementations(self.hass, self.DOMAIN)
-            ).items()
-            if getattr(implementation, "provider_key", None) == self._provider.key
-        }
+        implementations = await self._async_provider_implementations()
         if user_input is not None and user_input["implementation"] in implementations:
             self.flow_impl = implementations[user_input["implementation"]]
             return await self.async_step_auth()
@@ -378,6 +432,16 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
                 }
             ),
         )
+
+    async def _async_provider_implementations(self) -> dict[str, AbstractOAuth2Implementation]:
+        """The provider's application credentials, as OAuth2 implementations."""
+        return {
+            key: implementation
+            for key, implementation in (
+                await async_get_implementations(self.hass, self.DOMAIN)
+            ).items()
+            if getattr(implementation, "provider_key", None) == self._provider.key
+        }
 
     @override
     async def async_step_auth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -405,6 +469,11 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
                     "provider": provider.name,
                     "credential": self.flow_impl.name,
                 },
+            )
+        if self._moving and provider is PROVIDERS[provider.key]:
+            return self.async_abort(
+                reason="move_needs_v3_credential",
+                description_placeholders={"credential": self.flow_impl.name},
             )
         self._provider = provider
         if missing := provider.missing_field(self._connect_data):
@@ -473,7 +542,8 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         await self.async_set_unique_id(f"{provider.key}:{account_id}")
         if existing is not None:
             self._abort_if_unique_id_mismatch(
-                reason="wrong_account", description_placeholders={"provider": provider.name}
+                reason="move_wrong_user" if self._moving else "wrong_account",
+                description_placeholders={"provider": provider.name, "title": existing.title},
             )
         elif other := self.hass.config_entries.async_entry_for_domain_unique_id(
             DOMAIN, f"{provider.key}:{account_id}"
@@ -492,6 +562,9 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         records = await _async_identify_new(
             client, [vid for vid in listed if vid not in served and vid not in known]
         )
+        known = await _async_update_known(
+            client, {vid: known[vid] for vid in listed if vid in known}, everything=self._moving
+        ) | {vid: record for vid, record in known.items() if vid not in listed}
         if not records and not known:
             return self.async_abort(
                 reason="no_vehicles" if not listed else "cannot_connect",
@@ -504,7 +577,11 @@ class ConnectedCarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             CONF_VEHICLES: {**known, **records},
         }
         if existing is not None:
-            return self.async_update_reload_and_abort(existing, data_updates=entry_data)
+            return self.async_update_reload_and_abort(
+                existing,
+                data_updates=entry_data,
+                reason="moved_to_v3" if self._moving else UNDEFINED,
+            )
         return self.async_create_entry(title=entry_title(provider.name, records), data=entry_data)
 
 
@@ -522,6 +599,29 @@ async def _async_identify_new(
 
     records = await asyncio.gather(*(identify(vehicle_id) for vehicle_id in vehicle_ids))
     return {vid: record for vid, record in zip(vehicle_ids, records, strict=True) if record}
+
+
+async def _async_update_known(
+    client: VehicleClient, listed: dict[str, VehicleRecord], *, everything: bool
+) -> dict[str, VehicleRecord]:
+    """The records of known cars after a new login: a car whose grant changed (or every car, when
+    the API changes) is identified again, so that its data is discovered anew on setup; its ids,
+    and with them its device and entities, stay. A car that does not answer keeps its record."""
+
+    async def changed(vehicle_id: str) -> bool:
+        try:
+            permissions = await client.async_get_permissions(vehicle_id)
+        except ApiError as err:
+            LOGGER.debug("A car did not tell its permissions: %s", err)
+            return False
+        return sorted(permissions) != sorted(listed[vehicle_id]["permissions"])
+
+    if everything:
+        stale = list(listed)
+    else:
+        answers = await asyncio.gather(*(changed(vehicle_id) for vehicle_id in listed))
+        stale = [vid for vid, is_stale in zip(listed, answers, strict=True) if is_stale]
+    return listed | await _async_identify_new(client, stale)
 
 
 def entry_title(provider_name: str, records: dict[str, VehicleRecord]) -> str:
@@ -613,6 +713,15 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
         provider = provider_of(self.config_entry.data)
         if provider.login is Login.APPLICATION:
             return await self.async_step_fleet(user_input)
+        if user_input is None and speaks_smartcar_v2(self.config_entry.data):
+            return self.async_show_menu(step_id="init", menu_options=["polling", MOVE_TO_V3])
+        return await self.async_step_polling(user_input)
+
+    async def async_step_polling(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The call budget and, where the provider pushes, its webhook's settings."""
+        provider = provider_of(self.config_entry.data)
         if user_input is not None:
             return self.async_create_entry(data=provider.options_from_form(user_input))
         return self.async_show_form(
@@ -623,6 +732,16 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
                 "interval": _longest_interval(self.config_entry),
                 "webhook_url": _webhook_url(self.config_entry),
             },
+        )
+
+    async def async_step_move_to_v3(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say where the move to Smartcar's v3 API is done: signing in again through Connect
+        returns to a config flow only, the entry's Reconfigure (or the repair about v2's end)."""
+        return self.async_abort(
+            reason="move_in_reconfigure",
+            description_placeholders={"entry": self.config_entry.title},
         )
 
     async def async_step_fleet(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -25,10 +25,14 @@ class Fix(StrEnum):
     REAUTH = "reauth"  # connect the account again
     RECHECK = "recheck"  # poll the car and close only when the problem is gone
     CUSTOMER_NAME = "customer_name"  # ask the fleet operator's name and ask data access again
+    MOVE_TO_V3 = "move_to_v3"  # move a Smartcar v2 entry to the v3 API (reconfigure's step)
 
 
 # The issue of an account problem the provider names in no other way.
 OTHER_ACCOUNT_ISSUE = "account_problem"
+# The issue of a Smartcar entry on the v2 API, which Smartcar ends in late 2026 (one per entry).
+V2_END_ISSUE = "smartcar_v2_ends"
+V2_END_URL = "https://smartcar.com/docs/getting-started/how-to/m2m/migration-guide"
 # Issue translation key -> its fix; keys not listed have no fix flow (they clear by themselves).
 FIXES: dict[str, Fix] = {
     "authentication_failed": Fix.REAUTH,
@@ -45,6 +49,7 @@ FIXES: dict[str, Fix] = {
     "privacy_mode": Fix.RECHECK,
     "no_fleet": Fix.RECHECK,
     "clearance_customer_name": Fix.CUSTOMER_NAME,
+    V2_END_ISSUE: Fix.MOVE_TO_V3,
 }
 # The data each feature stands for, in the words a repair uses for data a grant does not share.
 FEATURE_WORDS: dict[Feature, str] = {
@@ -165,6 +170,23 @@ class CarIssues:
         if issue_id in self._open:
             self._open.discard(issue_id)
             ir.async_delete_issue(self._hass, DOMAIN, issue_id)
+
+
+@callback
+def async_raise_v2_end(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Warn that the entry's Smartcar v2 API ends, with a fix that moves it to v3 (the entry's
+    issues are deleted at each setup, so a moved entry's goes)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{V2_END_ISSUE}_{entry.entry_id}",
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=V2_END_ISSUE,
+        translation_placeholders={"entry": entry.title, "url": V2_END_URL},
+        learn_more_url=V2_END_URL,
+        data={"entry_id": entry.entry_id, "fix": Fix.MOVE_TO_V3},
+    )
 
 
 @callback

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow, RepairsFlowResult
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.components.repairs.const import FlowType
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import probatio as vol
 
 from .api.errors import ApiError
 from .api.high_mobility import ClearanceStatus
+from .config_flow import MOVE_TO_V3
 from .const import DOMAIN, REAUTH_FOR_DATA
 from .issues import Fix
 
@@ -48,6 +50,8 @@ async def async_create_fix_flow(
             return RecheckFixFlow(entry_id, vehicle_id)
         case {"fix": Fix.CUSTOMER_NAME, "entry_id": str(entry_id), "vehicle_id": str(vehicle_id)}:
             return CustomerNameFixFlow(entry_id, vehicle_id)
+        case {"fix": Fix.MOVE_TO_V3, "entry_id": str(entry_id)}:
+            return MoveToV3FixFlow(entry_id)
     return ConfirmRepairFlow()
 
 
@@ -69,6 +73,35 @@ class ReauthFixFlow(_CarFixFlow):
                 entry.async_start_reauth(self.hass, data=data)
             return self.async_abort(
                 reason="reauth_started", description_placeholders=self._placeholders()
+            )
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            description_placeholders=self._placeholders(),
+        )
+
+
+class MoveToV3FixFlow(_CarFixFlow):
+    """Explain v2's end; once confirmed, open the entry's move to v3 (its reconfigure step)."""
+
+    def __init__(self, entry_id: str) -> None:
+        """Move the Smartcar entry entry_id."""
+        self._entry_id = entry_id
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Explain and confirm; the repair stays until the entry runs on v3."""
+        if user_input is not None:
+            flows = self.hass.config_entries.flow
+            started = await flows.async_init(
+                DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": self._entry_id}
+            )
+            moving = await flows.async_configure(started["flow_id"], {"next_step_id": MOVE_TO_V3})
+            return self.async_abort(
+                reason="move_started",
+                description_placeholders=self._placeholders(),
+                next_flow=(FlowType.CONFIG_FLOW, moving["flow_id"]),
             )
         return self.async_show_form(
             step_id="confirm",

@@ -28,6 +28,7 @@ from custom_components.connected_car.const import (
 from custom_components.connected_car.providers.smartcar import SmartcarProvider
 
 from .conftest import SetupIntegration
+from .helpers import open_polling_options
 from .simulator_control import SimulatorControl, connect, finish_connect, start_flow
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
@@ -223,6 +224,10 @@ async def test_reconfigure_changes_mode(
     entry = await setup_integration()
 
     result = await start_reconfigure(hass, entry)
+    assert result["type"] is FlowResultType.MENU  # a v2 entry may also move to v3
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "connect_again"}
+    )
     assert result["step_id"] == "reconfigure"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"mode": "live"})
     result = await finish_connect(hass, await hass_client_no_auth(), sim, result)
@@ -241,7 +246,7 @@ async def test_options_set_the_monthly_budget(
     entry = await setup_integration()
     before = {c.vehicle.id: c.update_interval for c in entry.runtime_data.coordinators.values()}
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_polling_options(hass, entry)
     assert result["type"] is FlowResultType.FORM
     longest = max(c.idle_interval for c in entry.runtime_data.coordinators.values())
     hours, minutes = divmod(round(longest.total_seconds() / 60), 60)
@@ -314,5 +319,5 @@ async def test_options_of_an_entry_not_loaded(
     entry = await setup_integration()
     assert await hass.config_entries.async_unload(entry.entry_id)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_polling_options(hass, entry)
     assert result["description_placeholders"]["interval"] == "-"

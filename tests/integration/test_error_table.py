@@ -9,11 +9,10 @@ import pytest
 
 from custom_components.connected_car.api.errors import ErrorKind
 from custom_components.connected_car.api.smartcar import ERROR_KINDS, error_kind
-from custom_components.connected_car.const import DOMAIN
 from simulator.smartcar.errors import CATALOGUE
 
 from .conftest import SetupIntegration
-from .helpers import reauth_started, state_of
+from .helpers import problem_issues, reauth_started, state_of
 from .simulator_control import SimulatorControl
 
 FORD_PERMISSIONS = (
@@ -102,11 +101,7 @@ async def test_every_error_of_a_poll(
     await hass.async_block_till_done()
 
     assert reauth_started(hass) is want.reauth
-    ours = {
-        issue_id.removeprefix(f"smartcar_{ford['id']}_")
-        for (domain, issue_id) in issue_registry.issues
-        if domain == DOMAIN
-    }
+    ours = {issue_id.removeprefix(f"smartcar_{ford['id']}_") for issue_id in problem_issues(hass)}
     assert ours == set(want.issues)
     odometer = hass.states.get("sensor.ford_f_150_odometer")
     assert odometer is not None
@@ -116,7 +111,7 @@ async def test_every_error_of_a_poll(
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     assert (await sim.stats())["vehicles"][ford["id"]]["requests"] == want.next_requests
-    left = {i for (d, i) in issue_registry.issues if d == DOMAIN}
+    left = set(problem_issues(hass))
     assert (not left) is (want.issues_clear or not want.issues)
 
 
@@ -182,9 +177,7 @@ async def test_error_on_one_path(
     assert odometer is not None
     assert (odometer.state != STATE_UNAVAILABLE) is want.odometer_available
     assert reauth_started(hass) is want.reauth
-    issues = {
-        i.removeprefix(f"smartcar_{ford['id']}_") for (d, i) in issue_registry.issues if d == DOMAIN
-    }
+    issues = {i.removeprefix(f"smartcar_{ford['id']}_") for i in problem_issues(hass)}
     assert issues == ({want.issue} if want.issue else set())
     if not want.reauth:
         tire = hass.states.get("sensor.ford_f_150_tire_pressure_front_left")

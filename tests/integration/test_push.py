@@ -32,6 +32,7 @@ from custom_components.connected_car.providers.smartcar import CONF_MANAGEMENT_T
 from custom_components.connected_car.push import MAX_BODY, NO_URL_ISSUE
 
 from .conftest import SetupIntegration
+from .helpers import open_polling_options
 from .simulator_control import SimulatorControl
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
@@ -51,7 +52,7 @@ async def external_url(hass: HomeAssistant, hass_client_no_auth: ClientSessionGe
 
 async def set_amt(hass: HomeAssistant, entry: MockConfigEntry, amt: str = AMT) -> dict[str, Any]:
     """Enter the Application Management Token in the options, as a user does (the entry reloads)."""
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_polling_options(hass, entry)
     assert result["type"] is FlowResultType.FORM
     placeholders = dict(result["description_placeholders"])
     result = await hass.config_entries.options.async_configure(

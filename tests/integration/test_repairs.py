@@ -21,7 +21,7 @@ from custom_components.connected_car.coordinator import VehicleCoordinator
 from custom_components.connected_car.schedule import next_month
 
 from .conftest import SetupIntegration
-from .helpers import reauth_started, state_of
+from .helpers import problem_issues, reauth_started, state_of
 from .simulator_control import SimulatorControl, finish_connect
 
 
@@ -319,7 +319,7 @@ async def test_rate_limit_sends_nothing_until_retry_after(
     await pass_time(hass, freezer, 5)
     assert await requests_of(sim, ford_id) == 1
     assert coordinator.last_update_success
-    assert not ir.async_get(hass).issues
+    assert not problem_issues(hass)
 
 
 @pytest.mark.parametrize("path", ["/batch", "/odometer"])
@@ -405,7 +405,7 @@ async def test_asleep_car_keeps_its_values_and_logs_once(
     assert coordinator.is_unreachable
     assert caplog.text.count("asleep or unreachable") == 1
     assert "Error fetching" not in caplog.text
-    assert not ir.async_get(hass).issues
+    assert not problem_issues(hass)
 
     await sim.patch(ford_id, asleep=False)
     await coordinator.async_refresh()

@@ -20,7 +20,7 @@ from custom_components.connected_car.api.model import Feature
 from custom_components.connected_car.const import DOMAIN
 
 from .conftest import SetupIntegration
-from .helpers import reauth_started, state_of
+from .helpers import problem_issues, reauth_started, state_of
 from .simulator_control import SimulatorControl
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
@@ -210,7 +210,7 @@ async def test_an_outage_backs_off_and_recovers(
     requests = (await sim.stats(provider))["vehicles"][vehicle_id]["requests"]
     assert requests <= 12
     assert not reauth_started(hass)
-    assert not [i for (d, i) in issue_registry.issues if d == DOMAIN]
+    assert not problem_issues(hass)
 
     await sim.clear_errors()
     await entry.runtime_data.coordinators[vehicle_id].async_refresh_everything()

@@ -52,6 +52,7 @@ from ..const import (
     CONF_API_VERSION,
     CONF_APPLICATION_ID,
     CONF_MODE,
+    CONF_PROVIDER,
     CONF_USER_ID,
     DOMAIN,
     SIMULATOR_URL_ENV,
@@ -73,6 +74,18 @@ def smartcar_v3_origins() -> SmartcarV3Origins:
     if simulator_url := os.environ.get(SIMULATOR_URL_ENV):
         return SmartcarV3Origins.simulator(simulator_url)
     return SmartcarV3Origins()
+
+
+def speaks_smartcar_v2(entry_data: Mapping[str, Any]) -> bool:
+    """Whether an entry is Smartcar's on the v2 API, which can move to v3 (v2 ends late 2026)."""
+    return entry_data.get(CONF_PROVIDER) == SmartcarProvider.key and (
+        entry_data.get(CONF_API_VERSION) != V3
+    )
+
+
+def has_v3_client_id(implementation: AbstractOAuth2Implementation) -> bool:
+    """Whether an application credential's client id has the form of a v3 API credential."""
+    return looks_like_v3_client_id(str(getattr(implementation, "client_id", "")))
 
 
 class SmartcarV3Provider(SmartcarProvider):
