@@ -203,6 +203,10 @@ async def test_deliveries_are_checked_deduplicated_and_ordered(
     assert entry.runtime_data.push.rejected == 5
     assert coordinator.pushes_rejected == 5
     assert not coordinator.push_healthy
+    # The car's diagnostics say so: polled, no push yet, five refused.
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "poll"
+    assert hass.states.get("sensor.ford_f_150_last_push_received").state == "unknown"
+    assert hass.states.get("sensor.ford_f_150_pushes_rejected").state == "5"
 
     # Header names are case-insensitive: a lower-case sc-signature is the same header.
     body, headers = signed(event)
@@ -211,6 +215,9 @@ async def test_deliveries_are_checked_deduplicated_and_ordered(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert coordinator.data.readings[Feature.ODOMETER] == Odometer(11.0)
     assert coordinator.push_healthy
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "push"
+    received = hass.states.get("sensor.ford_f_150_last_push_received").state
+    assert received == coordinator.last_push_received.isoformat(timespec="seconds")
     # The same event again: nothing changes, whatever it says now.
     assert await post(odometer_event("e-1", ford["id"], 99.0, 1_900_000_009_000)) == 200
     assert coordinator.data.readings[Feature.ODOMETER] == Odometer(11.0)
