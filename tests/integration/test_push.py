@@ -6,19 +6,21 @@ to it as Smartcar would.
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 import hashlib
 import hmac
 import json
 from typing import Any
 
 from aiohttp import ClientResponse
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
@@ -26,13 +28,14 @@ from pytest_homeassistant_custom_component.typing import (
 from yarl import URL
 
 from custom_components.connected_car.api.model import Feature, Odometer
-from custom_components.connected_car.const import CONF_MONTHLY_BUDGET, DOMAIN
+from custom_components.connected_car.const import CONF_MONTHLY_BUDGET, CONF_VEHICLES, DOMAIN
 from custom_components.connected_car.coordinator import VehicleCoordinator
+from custom_components.connected_car.fleet import ACCOUNT_CHECK_INTERVAL
 from custom_components.connected_car.providers.smartcar import CONF_MANAGEMENT_TOKEN
 from custom_components.connected_car.push import MAX_BODY, NO_URL_ISSUE
 
 from .conftest import SetupIntegration
-from .simulator_control import SimulatorControl
+from .simulator_control import SimulatorControl, connect
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
 
@@ -63,8 +66,21 @@ async def set_amt(hass: HomeAssistant, entry: MockConfigEntry, amt: str = AMT) -
     return placeholders
 
 
-async def until(hass: HomeAssistant, check: Callable[[], Awaitable[bool]]) -> None:
-    """Let HA and the simulator work until check holds (at most 10 s)."""
+async def until(
+    hass: HomeAssistant,
+    check: Callable[[], Awaitable[bool]],
+    freezer: FrozenDateTimeFactory | None = None,
+) -> None:
+    """Let HA and the simulator work until check holds (at most 10 s, or 2000 turns of the
+    loop where the clock is frozen)."""
+    if freezer is not None:
+        for _ in range(2000):
+            if await check():
+                return
+            await hass.async_block_till_done()
+            freezer.tick(timedelta(milliseconds=5))
+            await asyncio.sleep(0)
+        raise TimeoutError
     async with asyncio.timeout(10):
         while not await check():
             await hass.async_block_till_done()
@@ -119,6 +135,10 @@ async def test_the_simulator_pushes_changes_and_polls_stop(
     assert coordinator.update_interval.total_seconds() > 12 * 3600
 
     assert coordinator.push_healthy
+    # The options show the last delivery beside the URL: it came, and its signature passed.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"]["webhook_url"] == url
+    assert result["description_placeholders"]["last_delivery"].endswith(" UTC: signature valid")
 
 
 async def _async_value(value: bool) -> bool:
@@ -207,6 +227,9 @@ async def test_deliveries_are_checked_deduplicated_and_ordered(
     assert hass.states.get("sensor.ford_f_150_data_source").state == "poll"
     assert hass.states.get("sensor.ford_f_150_last_push_received").state == "unknown"
     assert hass.states.get("sensor.ford_f_150_pushes_rejected").state == "5"
+    assert entry.runtime_data.push.last_delivery_text.endswith(
+        ": refused: signed, of no known shape"
+    )
 
     # Header names are case-insensitive: a lower-case sc-signature is the same header.
     body, headers = signed(event)
@@ -373,3 +396,57 @@ async def test_refused_subscriptions_are_tried_again_and_refused_unsubscriptions
     await hass.async_block_till_done()
     [listed] = await sim.call("GET", "/webhooks")
     assert len(listed["subscriptions"]) == len(await sim.vehicles())  # Smartcar kept them
+
+
+async def test_a_car_that_joins_the_account_is_subscribed_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    external_url: str,
+    hass_client_no_auth: ClientSessionGenerator,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """A car the entry gains after setup (here: the other entry that showed it goes) is
+    subscribed when it appears, not at the next reload."""
+    cars = {car["make"]: car["id"] for car in await sim.vehicles()}
+    first = await setup_integration(sim_approve=cars["TESLA"])
+    result = await connect(
+        hass,
+        await hass_client_no_auth(),
+        sim,
+        sim_user="second",
+        sim_approve=f"{cars['TESLA']},{cars['FORD']}",
+    )
+    second = result["result"]
+    await hass.async_block_till_done()
+    tesla = first.data[CONF_VEHICLES][cars["TESLA"]]
+    hass.config_entries.async_update_entry(
+        second,
+        data={**second.data, CONF_VEHICLES: {**second.data[CONF_VEHICLES], cars["TESLA"]: tesla}},
+    )
+    await set_amt(hass, second)  # reloads the entry
+    assert cars["TESLA"] not in second.runtime_data.coordinators
+    url = second.runtime_data.push.url
+    await sim.call(
+        "POST", "/webhooks", {"provider": "smartcar", "url": url, "subscribe_all": False}
+    )
+
+    async def subscribed() -> set[str]:
+        [listed] = await sim.call("GET", "/webhooks")
+        return set(listed["subscriptions"])
+
+    async def ford_subscribed() -> bool:
+        return await subscribed() == {cars["FORD"]}
+
+    await until(hass, ford_subscribed, freezer)
+
+    assert await hass.config_entries.async_remove(first.entry_id)
+    for _ in range(int(ACCOUNT_CHECK_INTERVAL / timedelta(minutes=10))):
+        freezer.tick(timedelta(minutes=10))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        if cars["TESLA"] in second.runtime_data.coordinators:
+            break
+    assert cars["TESLA"] in second.runtime_data.coordinators
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await subscribed() == {cars["FORD"], cars["TESLA"]}
