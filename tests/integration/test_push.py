@@ -450,3 +450,52 @@ async def test_a_car_that_joins_the_account_is_subscribed_at_once(
     assert cars["TESLA"] in second.runtime_data.coordinators
     await hass.async_block_till_done(wait_background_tasks=True)
     assert await subscribed() == {cars["FORD"], cars["TESLA"]}
+
+
+@pytest.mark.parametrize("subscribed_in_dashboard", [False, True])
+async def test_smartcar_v3_cars_are_subscribed_through_the_management_api(
+    hass: HomeAssistant,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    subscribed_in_dashboard: bool,
+) -> None:
+    """A v3 entry subscribes its cars with `POST /subscriptions` (202; or 409 for a car the
+    dashboard subscribed already, which counts as subscribed), takes v4 VEHICLE_STATE
+    deliveries, and unsubscribes every car with the entry (`GET /subscriptions`, then `DELETE`
+    each)."""
+    entry = await setup_integration("smartcar_v3")
+    await set_amt(hass, entry)
+    cars = set(entry.runtime_data.coordinators)
+    ford = await sim.vehicle("Ford")
+    assert ford["id"] in cars
+    url = entry.runtime_data.push.url
+    webhook = await sim.call(
+        "POST",
+        "/webhooks",
+        {"provider": "smartcar", "url": url, "subscribe_all": subscribed_in_dashboard},
+    )
+
+    async def subscribed() -> set[str]:
+        [listed] = await sim.call("GET", "/webhooks")
+        return set(listed["subscriptions"])
+
+    async def all_subscribed() -> bool:
+        return await subscribed() == cars
+
+    await until(hass, all_subscribed)
+    coordinator = coordinator_of(entry, ford["id"])
+    await until(hass, lambda: _async_value(coordinator.push_healthy))
+    await sim.patch(ford["id"], odometer=65432.0)
+
+    async def odometer_shown() -> bool:
+        return coordinator.data.readings.get(Feature.ODOMETER) == Odometer(65432.0)
+
+    await until(hass, odometer_shown)
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "push"
+
+    assert webhook["id"]
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await subscribed() == set()
