@@ -670,7 +670,7 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
                 }
             ),
             errors=errors,
-            description_placeholders=placeholders,
+            description_placeholders={**placeholders, **_push_placeholders(self.config_entry)},
         )
 
 

@@ -263,6 +263,10 @@ class EntryPush:
         return False
 
     async def _async_apply(self, delivery: PushDelivery) -> None:
+        if (clearances := self.fleet.clearances) is not None:
+            trusted_until = dt_util.utcnow() + self.support.healthy_for
+            if clearances.async_pushed(delivery.clearances, trusted_until):
+                self.fleet.async_check_soon()
         for update in delivery.updates:
             if coordinator := self._coordinator(update.vehicle_id):
                 coordinator.async_push(update.snapshot)
