@@ -143,7 +143,7 @@ async def _async_removal_token(
     if provider.login is Login.OAUTH2:
         try:
             implementation = await async_get_config_entry_implementation(hass, entry)
-        except ImplementationUnavailableError:
+        except ImplementationUnavailableError:  # pragma: no cover - its credential is gone
             return _no_token
         return provider.token_source(hass, entry, implementation).async_access_token
     return _no_token

@@ -123,3 +123,9 @@ async def test_clearance_changes_come_by_push_and_the_fleet_reads_pause(
         assert response.status == 200
         await hass.async_block_till_done(wait_background_tasks=True)
         assert state_of(hass, "sensor.renault_1234_data_access") == "revoked"
+
+    # The entry goes: nothing to unsubscribe at High Mobility (the webhook is the console's).
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    [listed] = await sim.call("GET", "/webhooks")
+    assert listed["provider"] == "high_mobility"
