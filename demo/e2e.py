@@ -44,7 +44,7 @@ VOLVO = "Volvo EX30"
 VOLVO_SCREENSHOT = STATE / "volvo.png"
 # High Mobility's demo cars are named by their brand (its fleet API names no model).
 HM_PENDING_CAR = "Mercedes-Benz"
-HM_REJECTED_CAR = "Renault"
+HM_REJECTED_CAR = "Renault 1234"  # make and the VIN's last four, as devices are named
 HM_REPAIR = f"{HM_REJECTED_CAR}: activation failed at the maker"
 HM_SCREENSHOT = STATE / "high_mobility.png"
 # The pending car is approved HM_PENDING_FOR seconds after the demo starts; the fleet is read
