@@ -20,6 +20,7 @@ from .provision import (
     owner_token,
     wait_until_running,
 )
+from .push import wire_push
 from .settings import (
     CONFIG,
     CONFIGURATION_YAML,
@@ -67,6 +68,7 @@ async def run(ready_file: Path | None) -> None:
             await keep_loopback_only(api)
             await ensure_credentials(api)
             await ensure_entries(api)
+            await wire_push(api)
             await expose_cars_to_assist(api)
             await ensure_long_lived_token(api)
         print(  # noqa: T201

@@ -261,6 +261,27 @@ def check_v3_car(page: Page, token: str) -> list[tuple[str, bool]]:
     return results
 
 
+def check_push_live(page: Page) -> bool:
+    """On the car's device page: a change on the simulated car shows by push, no poll read it.
+
+    `make demo` wired the simulator's Smartcar webhook to Home Assistant (demo/push.py).
+    """
+    cars = call(f"{SIMULATOR_URL}/_simulator/vehicles")
+    car_id = next(c["id"] for c in cars if c["model"] == "RAV4 Prime")
+
+    def reads() -> int:
+        usage = call(f"{SIMULATOR_URL}/_simulator/stats")["vehicles"].get(car_id, {})
+        return int(usage.get("requests", 0))
+
+    before = reads()
+    patch_car("RAV4 Prime", battery={"percent": 0.57})
+    try:
+        expect(page.get_by_text(re.compile(r"57\s?%")).first).to_be_visible(timeout=10_000)
+    finally:
+        patch_car("RAV4 Prime", battery={"percent": 0.35})
+    return reads() == before
+
+
 def toggle_volvo_lock(page: Page, device_id: str, action: str) -> None:
     """On the Volvo's device page, open its lock's dialog and press action (Lock or Unlock)."""
     page.goto(f"{HA_URL}/config/devices/device/{device_id}")
@@ -378,6 +399,12 @@ def main() -> int:
             print(err, file=sys.stderr)  # noqa: T201
             results.append((f"device page shows {CAR}'s lock, battery and location", False))
         results.extend(check_v3_car(page, token))
+        name = "a change on the simulated car shows in the browser without a poll (push)"
+        try:
+            results.append((name, check_push_live(page)))
+        except AssertionError as err:
+            print(err, file=sys.stderr)  # noqa: T201
+            results.append((name, False))
         for action, locked in (("Unlock", False), ("Lock", True)):
             name = f"the browser {action.lower()}s the {VOLVO}"
             try:

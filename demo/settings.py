@@ -50,6 +50,7 @@ homeassistant:
   country: US
   currency: USD
   internal_url: {HA_URL}
+  external_url: {HA_URL}
 
 api:
 application_credentials:

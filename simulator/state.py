@@ -9,6 +9,7 @@ from simulator.config import SimulatorConfig
 from simulator.faults import FaultBook
 from simulator.garage import garage
 from simulator.high_mobility.cloud import HighMobilityCloud
+from simulator.high_mobility.webhooks import HM_WEBHOOK_SECRET, HighMobilityWebhooks
 from simulator.smartcar.accounts import SmartcarAccounts
 from simulator.smartcar.webhooks import SmartcarWebhooks
 from simulator.smartcar_v3.cloud import SmartcarV3Cloud
@@ -45,6 +46,7 @@ class SimulatorState:
         self.smartcar_v3 = SmartcarV3Cloud(self.config, self.clock)
         self.volvo = VolvoCloud(self.config, self.clock)
         self.high_mobility = HighMobilityCloud(self.config)
+        self.hm_webhooks = HighMobilityWebhooks(HM_WEBHOOK_SECRET, self.clock.now)
 
     def vehicles_now(self) -> list[Vehicle]:
         """Return every car, brought up to the current time."""

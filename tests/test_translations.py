@@ -27,14 +27,14 @@ from custom_components.connected_car.providers.high_mobility import (
 )
 from custom_components.connected_car.providers.smartcar import ACCOUNT_ISSUES
 from custom_components.connected_car.push import NO_URL_ISSUE
-from custom_components.connected_car.sensor import DATA_ACCESS, SENSORS
+from custom_components.connected_car.sensor import DATA_ACCESS, PUSH_SENSORS, SENSORS
 from custom_components.connected_car.switch import CHARGING
 from custom_components.connected_car.tokens import CREDENTIALS_ISSUE
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / "connected_car"
 STRINGS = json.loads((INTEGRATION / "strings.json").read_text())
 PLATFORMS = {
-    "sensor": SENSORS,
+    "sensor": (*SENSORS, *PUSH_SENSORS),
     "binary_sensor": BINARY_SENSORS,
     "button": (REFRESH, *COMMAND_BUTTONS),
     "device_tracker": (LOCATION,),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from homeassistant.const import Platform
@@ -129,9 +130,26 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConnectedCarConfigEntry
     await SnapshotStore(hass, entry.entry_id).async_remove()
     provider = provider_of(entry.data)
     if provider.push is not None:
-        # Unsubscribing takes the provider's application key only: no login of the account.
-        client = provider.create_client(async_get_clientsession(hass), _no_token, entry.data)
+        client = provider.create_client(
+            async_get_clientsession(hass),
+            await _async_removal_token(hass, entry, provider),
+            entry.data,
+        )
         await async_remove_entry_push(hass, entry, provider.push, client)
+
+
+async def _async_removal_token(
+    hass: HomeAssistant, entry: ConnectedCarConfigEntry, provider: Provider
+) -> Callable[[], Awaitable[str]]:
+    """The token that unsubscribes the entry's cars: Smartcar v2 needs the application's
+    management token alone; v3 the application's app token, which its credential still gets."""
+    if provider.login is Login.OAUTH2:
+        try:
+            implementation = await async_get_config_entry_implementation(hass, entry)
+        except ImplementationUnavailableError:  # pragma: no cover - its credential is gone
+            return _no_token
+        return provider.token_source(hass, entry, implementation).async_access_token
+    return _no_token
 
 
 async def _no_token() -> str:

@@ -9,6 +9,7 @@ moves on. Approved cars are learned and polled by the Fleet like any other provi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 import re
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -22,12 +23,14 @@ from .api.high_mobility import (
     BRAND_NAMES,
     CUSTOMER_NAME_TAG,
     Clearance,
+    ClearanceChange,
     ClearanceRequest,
     ClearanceStatus,
     HighMobilityClient,
 )
 from .api.model import Vehicle
-from .const import CONF_CARS
+from .api.push import PushedClearance
+from .const import CONF_CARS, CONF_SAFETY_READ_HOURS, DEFAULT_SAFETY_READ_HOURS
 from .errors import translated
 from .issues import CarIssues, Problem
 
@@ -117,6 +120,11 @@ class ClearanceWatch:
         self.states: dict[str, Clearance] = {}
         self._issues: dict[str, CarIssues] = {}
         self._listeners: list[Callable[[], None]] = []
+        # While the provider's webhook is trusted (until then), its clearance changes come by
+        # push and the fleet is read only once per safety_period.
+        self.pushed_until: datetime | None = None
+        hours = entry.options.get(CONF_SAFETY_READ_HOURS, DEFAULT_SAFETY_READ_HOURS)
+        self.safety_period = timedelta(hours=hours)
 
     @property
     def cars(self) -> dict[str, ChosenCar]:
@@ -151,7 +159,37 @@ class ClearanceWatch:
         return [vin for vin in self.cars if vin in fleet]
 
     def interval(self, now: datetime) -> timedelta:
-        """How long until the fleet is read again: soon while a car is new and pending."""
+        """How long until the fleet is read again: soon while a car is new and pending; while
+        push is trusted, once per safety period (or when the trust ends, if sooner)."""
+        polled = self._polled_interval(now)
+        if self.pushed_until is None or self.pushed_until <= now:
+            return polled
+        return max(polled, min(self.safety_period, self.pushed_until - now))
+
+    @callback
+    def async_pushed(self, changes: tuple[PushedClearance, ...], trusted_until: datetime) -> bool:
+        """The webhook said something (a ping, or clearances that moved on): trust it until
+        trusted_until, and show the new states at once. Whether a car's clearance moved on."""
+        self.pushed_until = trusted_until
+        moved = False
+        for change in changes:
+            state = self.states.get(change.vin)
+            if change.vin not in self.cars or state is None:
+                continue
+            moved = True
+            if change.status in STATES:
+                status = ClearanceStatus(change.status)
+                step = ClearanceChange(status, dt_util.utcnow(), change.reason)
+                self.states[change.vin] = replace(
+                    state, status=status, changelog=(*state.changelog, step)
+                )
+                self._sync_issues(change.vin)
+        if moved:
+            for update in list(self._listeners):
+                update()
+        return moved
+
+    def _polled_interval(self, now: datetime) -> timedelta:
         waiting = [vin for vin in self.cars if self._status(vin) is ClearanceStatus.PENDING]
         if any(
             self._status(vin) in (ClearanceStatus.REVOKING, ClearanceStatus.CANCELING)

@@ -730,7 +730,7 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
             description_placeholders={
                 "minimum": str(provider.budget_option.minimum),
                 "interval": _longest_interval(self.config_entry),
-                "webhook_url": _webhook_url(self.config_entry),
+                **_push_placeholders(self.config_entry),
             },
         )
 
@@ -789,15 +789,17 @@ class ConnectedCarOptionsFlow(OptionsFlowWithReload):
                 }
             ),
             errors=errors,
-            description_placeholders=placeholders,
+            description_placeholders={**placeholders, **_push_placeholders(self.config_entry)},
         )
 
 
-def _webhook_url(entry: ConfigEntry) -> str:
-    """The URL to paste into the provider's dashboard, where there is one ("-" if none)."""
+def _push_placeholders(entry: ConfigEntry) -> dict[str, str]:
+    """The URL to paste into the provider's dashboard, where there is one ("-" if none), and
+    the last delivery that came to it (the "test delivery": when, and whether it passed)."""
     if entry.state is not ConfigEntryState.LOADED or entry.runtime_data.push is None:
-        return "-"
-    return entry.runtime_data.push.url or "-"
+        return {"webhook_url": "-", "last_delivery": "-"}
+    push = entry.runtime_data.push
+    return {"webhook_url": push.url or "-", "last_delivery": push.last_delivery_text}
 
 
 def _longest_interval(entry: ConfigEntry) -> str:

@@ -119,6 +119,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         hours = config_entry.options.get(CONF_SAFETY_READ_HOURS, DEFAULT_SAFETY_READ_HOURS)
         self._safety_period = timedelta(hours=hours)
         self.last_push: datetime | None = None  # the last delivery of the car's values
+        # When the last one came, kept when a refused delivery ends the trust in push.
+        self.last_push_received: datetime | None = None
         self.pushes_rejected = 0  # deliveries to the entry refused since setup
         super().__init__(
             hass,
@@ -170,11 +172,21 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         """Whether the car's values come by push now, so that its regular polls stop."""
         return self._push_trusted_until() is not None
 
+    @property
+    def has_push(self) -> bool:
+        """Whether the car's provider pushes changes at all (else it is only ever polled)."""
+        return self._push_trusted_for is not None
+
+    @property
+    def data_source(self) -> str:
+        """What feeds the car now: "push" while its push is healthy, else "poll"."""
+        return "push" if self.push_healthy else "poll"
+
     @callback
     def async_push(self, snapshot: Snapshot) -> None:
         """Take the readings the provider pushed, as a poll's: shown, stored, and trusted to
         stand for polls. A reading the car recorded before the one shown is left out."""
-        self.last_push = dt_util.utcnow()
+        self.last_push = self.last_push_received = dt_util.utcnow()
         data = self.data or Snapshot()
         fresh = {
             feature: reading
@@ -201,6 +213,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             self.last_push = None
             self._fit_interval()
             self._schedule_refresh()
+        self.async_update_listeners()
 
     @callback
     def async_push_problem(self, err: ProviderError, *, resolved: bool) -> None:

@@ -217,6 +217,12 @@ class Fleet:
         )
 
     @callback
+    def async_check_soon(self) -> None:
+        """A car's data access moved on (pushed): read the fleet, and learn an approved car, now."""
+        self._next_account_check = dt_util.utcnow()
+        self._schedule()  # before the start, the start schedules it again
+
+    @callback
     def _wake(self, _: datetime) -> None:
         self._cancel_timer = None
         self.entry.async_create_background_task(

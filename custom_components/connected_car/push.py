@@ -9,7 +9,7 @@ delivery sent again changes nothing; a value older than the one shown is never t
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from aiohttp import hdrs, web
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -24,6 +25,7 @@ from homeassistant.util import dt as dt_util
 from .api.errors import ApiError
 from .api.push import PushChallenge, PushDelivery, PushError, SignatureError
 from .const import DOMAIN, LOGGER
+from .fleet import new_car_signal
 
 if TYPE_CHECKING:
     from .api.client import VehicleClient
@@ -58,6 +60,8 @@ class EntryPush:
         self._seen: dict[str, str] = {}  # event id -> when it came (ISO)
         self._subscribed: set[str] = set()
         self._learned_webhook_id: str | None = None
+        # The last delivery that came, for the options' "test delivery": when, and its outcome.
+        self.last_delivery: tuple[datetime, str] | None = None
 
     @property
     def webhook_id(self) -> str:
@@ -94,6 +98,11 @@ class EntryPush:
             allowed_methods=[hdrs.METH_POST],
         )
         self.entry.async_on_unload(self._async_unregister)
+        self.entry.async_on_unload(
+            async_dispatcher_connect(
+                self.hass, new_car_signal(self.entry.entry_id), self._async_new_car
+            )
+        )
         self.url = await self._async_url()
         self._sync_issue()
         if self.url is not None:
@@ -151,6 +160,14 @@ class EntryPush:
             if vehicle_id not in self._subscribed:
                 await self._async_subscribe(vehicle_id)
 
+    @callback
+    def _async_new_car(self, coordinator: VehicleCoordinator) -> None:
+        """A car joined the account after setup: subscribe it now, not at the next reload."""
+        if self.live:
+            self.entry.async_create_background_task(
+                self.hass, self._async_subscribe(coordinator.vehicle.id), f"{DOMAIN} subscribe"
+            )
+
     async def _async_subscribe(self, vehicle_id: str) -> None:
         webhook_id = self.provider_webhook_id
         assert webhook_id is not None
@@ -181,27 +198,42 @@ class EntryPush:
     ) -> web.Response:
         """Answer a delivery within a second: refuse it, answer its challenge, or take it."""
         if request.content_length is not None and request.content_length > MAX_BODY:
-            return self._reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too big")
+            return self._reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "refused: too big")
         body = await request.content.read(MAX_BODY + 1)
         if len(body) > MAX_BODY:
-            return self._reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too big")
+            return self._reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "refused: too big")
         try:
             result = self.support.read(self.secret, body, request.headers)
         except SignatureError:
-            return self._reject(HTTPStatus.UNAUTHORIZED, "not signed with the application's key")
+            return self._reject(HTTPStatus.UNAUTHORIZED, "refused: signature does not match")
         except PushError:
-            return self._reject(HTTPStatus.BAD_REQUEST, "of no known shape")
+            return self._reject(HTTPStatus.BAD_REQUEST, "refused: signed, of no known shape")
         if isinstance(result, PushChallenge):
+            self._note("challenge answered")
             self._on_challenge(result)
             return web.json_response(result.answer)
         if result.test:
+            self._note("test delivery, signature valid")
             return web.Response(status=HTTPStatus.ACCEPTED)
+        self._note("signature valid")
         if self._already_seen(result.event_id):
             return web.Response(status=HTTPStatus.OK)
         self.entry.async_create_background_task(hass, self._async_apply(result), f"{DOMAIN} push")
         return web.Response(status=HTTPStatus.OK)
 
+    def _note(self, outcome: str) -> None:
+        self.last_delivery = (dt_util.utcnow(), outcome)
+
+    @property
+    def last_delivery_text(self) -> str:
+        """The last delivery as the options show it: "2026-12-03 16:40:05 UTC: signature valid"."""
+        if self.last_delivery is None:
+            return "-"
+        at, outcome = self.last_delivery
+        return f"{at:%Y-%m-%d %H:%M:%S} UTC: {outcome}"
+
     def _reject(self, status: HTTPStatus, why: str) -> web.Response:
+        self._note(why)
         self.rejected += 1
         LOGGER.debug("Refused a push delivery to %s: %s", self.entry.title, why)
         for coordinator in self.fleet.coordinators.values():
@@ -231,6 +263,10 @@ class EntryPush:
         return False
 
     async def _async_apply(self, delivery: PushDelivery) -> None:
+        if (clearances := self.fleet.clearances) is not None:
+            trusted_until = dt_util.utcnow() + self.support.healthy_for
+            if clearances.async_pushed(delivery.clearances, trusted_until):
+                self.fleet.async_check_soon()
         for update in delivery.updates:
             if coordinator := self._coordinator(update.vehicle_id):
                 coordinator.async_push(update.snapshot)

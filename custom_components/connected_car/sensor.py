@@ -391,6 +391,37 @@ SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
 )
 
 
+# Which path feeds each car, for providers that push (diagnostic).
+DATA_SOURCES = ["push", "poll"]
+PUSH_SENSORS: tuple[ConnectedCarSensorDescription, ...] = (
+    ConnectedCarSensorDescription(
+        key="data_source",
+        translation_key="data_source",
+        feature=None,
+        device_class=SensorDeviceClass.ENUM,
+        options=DATA_SOURCES,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.data_source,
+    ),
+    ConnectedCarSensorDescription(
+        key="last_push",
+        translation_key="last_push",
+        feature=None,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.last_push_received,
+    ),
+    ConnectedCarSensorDescription(
+        key="pushes_rejected",
+        translation_key="pushes_rejected",
+        feature=None,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda c: c.pushes_rejected,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: ConnectedCarConfigEntry,
@@ -403,8 +434,12 @@ async def async_setup_entry(
         hass,
         entry,
         async_add_entities,
-        lambda c: (ConnectedCarSensor(c, d) for d in SENSORS if supports(c, d)),
-        SENSORS,
+        lambda c: (
+            ConnectedCarSensor(c, d)
+            for d in (*SENSORS, *(PUSH_SENSORS if c.has_push else ()))
+            if supports(c, d)
+        ),
+        (*SENSORS, *PUSH_SENSORS),
     )
 
 

@@ -53,8 +53,12 @@ async def create_webhook(request: web.Request) -> web.Response:
     """`POST /webhooks {provider, url, version?, mode?, subscribe_all?}`: VERIFY is sent at once."""
     state = state_of(request)
     body = expect_object(await _json(request), "webhook", WEBHOOK_KEYS)
-    provider = expect_choice(body.get("provider"), "provider", ("smartcar",))
+    provider = expect_choice(body.get("provider"), "provider", ("smartcar", "high_mobility"))
     url = _url(body.get("url"))
+    if provider == "high_mobility":
+        hm_webhook = state.hm_webhooks.create(url, state)
+        answer = {"id": hm_webhook.id, "provider": provider, "secret": hm_webhook.secret}
+        return web.json_response(answer, status=201)
     version = expect_choice(body.get("version", "4.0"), "version", VERSIONS)
     mode = expect_choice(body.get("mode", "LIVE"), "mode", MODES)
     subscribe_all = expect_bool(body.get("subscribe_all", True), "subscribe_all")
@@ -69,14 +73,18 @@ async def create_webhook(request: web.Request) -> web.Response:
 
 async def list_webhooks(request: web.Request) -> web.Response:
     """`GET /webhooks`: every webhook with its subscriptions and delivery attempts."""
-    hub = state_of(request).smartcar_webhooks
+    state = state_of(request)
+    hub = state.smartcar_webhooks
     return web.json_response(
         [webhook.to_json(hub.subscribed(webhook.id)) for webhook in hub.webhooks.values()]
+        + [webhook.to_json() for webhook in state.hm_webhooks.webhooks.values()]
     )
 
 
 async def delete_webhook(request: web.Request) -> web.Response:
     """`DELETE /webhooks/{id}`."""
+    if state_of(request).hm_webhooks.delete(request.match_info["webhook_id"]):
+        return web.json_response({"status": "deleted"})
     webhook = _webhook(request)
     state_of(request).smartcar_webhooks.delete(webhook.id)
     return web.json_response({"status": "deleted"})

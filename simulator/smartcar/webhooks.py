@@ -433,6 +433,8 @@ async def run_deliveries(state: SimulatorState, wake: asyncio.Event) -> None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), 1.0)
                 wake.clear()
+                state.hm_webhooks.find_changes(state)
+                await state.hm_webhooks.deliver(session)
                 hub = state.smartcar_webhooks
                 await hub.find_changes(state)
                 by_webhook: dict[str, list[Delivery]] = {}

@@ -745,3 +745,39 @@ async def test_a_long_command_gets_a_long_timeout(sim: Sim, user: str) -> None:
     await sim.settings(command_status=202, command_delay=0.3)
     await client.async_command(FORD_F150_ID, Command.LOCK)
     assert (await sim.state(FORD_F150_ID))["locked"] is True
+
+
+# Webhook subscriptions (Management API).
+
+
+async def test_cars_are_subscribed_and_unsubscribed_through_the_management_api(
+    sim: Sim, user: str
+) -> None:
+    client = sim.client(user)
+
+    async def subscribed() -> list[str]:
+        listed = await sim.control("GET", "/webhooks")
+        return sorted(v for w in listed for v in w["subscriptions"])
+
+    hook = await sim.control(
+        "POST",
+        "/webhooks",
+        {"provider": "smartcar", "url": "http://127.0.0.1:9/", "subscribe_all": False},
+    )
+    await client.async_subscribe(FORD_F150_ID, hook["id"])  # 202
+    await client.async_subscribe(FORD_F150_ID, hook["id"])  # 409: subscribed already, fine
+    assert await subscribed() == [FORD_F150_ID]
+    await client.async_unsubscribe(FORD_F150_ID, hook["id"])
+    assert await subscribed() == []
+    await client.async_unsubscribe(FORD_F150_ID, hook["id"])  # nothing left: nothing to delete
+
+    sim.clock.now += 3600  # the app token expired for Smartcar: renewed once
+    await client.async_subscribe(TESLA_MODEL_3_ID, hook["id"])
+    assert await subscribed() == [TESLA_MODEL_3_ID]
+    await sim.fault("SERVER", "INTERNAL", path="/subscriptions", times=1)
+    with pytest.raises(ProviderError) as raised:
+        await client.async_unsubscribe(TESLA_MODEL_3_ID, hook["id"])
+    assert raised.value.details.status == 500
+    with pytest.raises(ProviderError) as raised:
+        await client.async_subscribe("not-a-car-of-the-user", hook["id"])
+    assert raised.value.kind is ErrorKind.PERMISSION

@@ -255,6 +255,7 @@ async def test_options_set_the_monthly_budget(
         "interval": f"{hours} h {minutes} min",
         "minimum": str(SmartcarProvider.budget_option.minimum),
         "webhook_url": "-",  # no URL the provider could reach (the push tests have one)
+        "last_delivery": "-",  # nothing came yet
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_MONTHLY_BUDGET: 5000}

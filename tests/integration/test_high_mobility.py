@@ -365,7 +365,7 @@ async def test_options_add_and_remove_cars_and_set_polling(
 
     assert set(entry.data[CONF_CARS]) == {RENAULT, MERCEDES}
     assert BMW not in entry.data[CONF_VEHICLES]
-    assert entry.options == {"poll_minutes": 30}
+    assert entry.options == {"poll_minutes": 30, "safety_read_hours": 24}
     assert state_of(hass, "sensor.renault_1234_data_access") == "pending"
     assert state_of(hass, "sensor.mercedes_benz_3456_data_access") == "pending"
     assert BMW not in entry.runtime_data.coordinators

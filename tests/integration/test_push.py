@@ -6,19 +6,21 @@ to it as Smartcar would.
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 import hashlib
 import hmac
 import json
 from typing import Any
 
 from aiohttp import ClientResponse
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
@@ -26,14 +28,15 @@ from pytest_homeassistant_custom_component.typing import (
 from yarl import URL
 
 from custom_components.connected_car.api.model import Feature, Odometer
-from custom_components.connected_car.const import CONF_MONTHLY_BUDGET, DOMAIN
+from custom_components.connected_car.const import CONF_MONTHLY_BUDGET, CONF_VEHICLES, DOMAIN
 from custom_components.connected_car.coordinator import VehicleCoordinator
+from custom_components.connected_car.fleet import ACCOUNT_CHECK_INTERVAL
 from custom_components.connected_car.providers.smartcar import CONF_MANAGEMENT_TOKEN
 from custom_components.connected_car.push import MAX_BODY, NO_URL_ISSUE
 
 from .conftest import SetupIntegration
 from .helpers import open_polling_options
-from .simulator_control import SimulatorControl
+from .simulator_control import SimulatorControl, connect
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
 
@@ -64,8 +67,21 @@ async def set_amt(hass: HomeAssistant, entry: MockConfigEntry, amt: str = AMT) -
     return placeholders
 
 
-async def until(hass: HomeAssistant, check: Callable[[], Awaitable[bool]]) -> None:
-    """Let HA and the simulator work until check holds (at most 10 s)."""
+async def until(
+    hass: HomeAssistant,
+    check: Callable[[], Awaitable[bool]],
+    freezer: FrozenDateTimeFactory | None = None,
+) -> None:
+    """Let HA and the simulator work until check holds (at most 10 s, or 2000 turns of the
+    loop where the clock is frozen)."""
+    if freezer is not None:
+        for _ in range(2000):
+            if await check():
+                return
+            await hass.async_block_till_done()
+            freezer.tick(timedelta(milliseconds=5))
+            await asyncio.sleep(0)
+        raise TimeoutError
     async with asyncio.timeout(10):
         while not await check():
             await hass.async_block_till_done()
@@ -120,6 +136,10 @@ async def test_the_simulator_pushes_changes_and_polls_stop(
     assert coordinator.update_interval.total_seconds() > 12 * 3600
 
     assert coordinator.push_healthy
+    # The options show the last delivery beside the URL: it came, and its signature passed.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"]["webhook_url"] == url
+    assert result["description_placeholders"]["last_delivery"].endswith(" UTC: signature valid")
 
 
 async def _async_value(value: bool) -> bool:
@@ -204,6 +224,13 @@ async def test_deliveries_are_checked_deduplicated_and_ordered(
     assert entry.runtime_data.push.rejected == 5
     assert coordinator.pushes_rejected == 5
     assert not coordinator.push_healthy
+    # The car's diagnostics say so: polled, no push yet, five refused.
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "poll"
+    assert hass.states.get("sensor.ford_f_150_last_push_received").state == "unknown"
+    assert hass.states.get("sensor.ford_f_150_pushes_rejected").state == "5"
+    assert entry.runtime_data.push.last_delivery_text.endswith(
+        ": refused: signed, of no known shape"
+    )
 
     # Header names are case-insensitive: a lower-case sc-signature is the same header.
     body, headers = signed(event)
@@ -212,6 +239,9 @@ async def test_deliveries_are_checked_deduplicated_and_ordered(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert coordinator.data.readings[Feature.ODOMETER] == Odometer(11.0)
     assert coordinator.push_healthy
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "push"
+    received = hass.states.get("sensor.ford_f_150_last_push_received").state
+    assert received == coordinator.last_push_received.isoformat(timespec="seconds")
     # The same event again: nothing changes, whatever it says now.
     assert await post(odometer_event("e-1", ford["id"], 99.0, 1_900_000_009_000)) == 200
     assert coordinator.data.readings[Feature.ODOMETER] == Odometer(11.0)
@@ -367,3 +397,106 @@ async def test_refused_subscriptions_are_tried_again_and_refused_unsubscriptions
     await hass.async_block_till_done()
     [listed] = await sim.call("GET", "/webhooks")
     assert len(listed["subscriptions"]) == len(await sim.vehicles())  # Smartcar kept them
+
+
+async def test_a_car_that_joins_the_account_is_subscribed_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    external_url: str,
+    hass_client_no_auth: ClientSessionGenerator,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """A car the entry gains after setup (here: the other entry that showed it goes) is
+    subscribed when it appears, not at the next reload."""
+    cars = {car["make"]: car["id"] for car in await sim.vehicles()}
+    first = await setup_integration(sim_approve=cars["TESLA"])
+    result = await connect(
+        hass,
+        await hass_client_no_auth(),
+        sim,
+        sim_user="second",
+        sim_approve=f"{cars['TESLA']},{cars['FORD']}",
+    )
+    second = result["result"]
+    await hass.async_block_till_done()
+    tesla = first.data[CONF_VEHICLES][cars["TESLA"]]
+    hass.config_entries.async_update_entry(
+        second,
+        data={**second.data, CONF_VEHICLES: {**second.data[CONF_VEHICLES], cars["TESLA"]: tesla}},
+    )
+    await set_amt(hass, second)  # reloads the entry
+    assert cars["TESLA"] not in second.runtime_data.coordinators
+    url = second.runtime_data.push.url
+    await sim.call(
+        "POST", "/webhooks", {"provider": "smartcar", "url": url, "subscribe_all": False}
+    )
+
+    async def subscribed() -> set[str]:
+        [listed] = await sim.call("GET", "/webhooks")
+        return set(listed["subscriptions"])
+
+    async def ford_subscribed() -> bool:
+        return await subscribed() == {cars["FORD"]}
+
+    await until(hass, ford_subscribed, freezer)
+
+    assert await hass.config_entries.async_remove(first.entry_id)
+    for _ in range(int(ACCOUNT_CHECK_INTERVAL / timedelta(minutes=10))):
+        freezer.tick(timedelta(minutes=10))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        if cars["TESLA"] in second.runtime_data.coordinators:
+            break
+    assert cars["TESLA"] in second.runtime_data.coordinators
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await subscribed() == {cars["FORD"], cars["TESLA"]}
+
+
+@pytest.mark.parametrize("subscribed_in_dashboard", [False, True])
+async def test_smartcar_v3_cars_are_subscribed_through_the_management_api(
+    hass: HomeAssistant,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+    subscribed_in_dashboard: bool,
+) -> None:
+    """A v3 entry subscribes its cars with `POST /subscriptions` (202; or 409 for a car the
+    dashboard subscribed already, which counts as subscribed), takes v4 VEHICLE_STATE
+    deliveries, and unsubscribes every car with the entry (`GET /subscriptions`, then `DELETE`
+    each)."""
+    entry = await setup_integration("smartcar_v3")
+    await set_amt(hass, entry)
+    cars = set(entry.runtime_data.coordinators)
+    ford = await sim.vehicle("Ford")
+    assert ford["id"] in cars
+    url = entry.runtime_data.push.url
+    webhook = await sim.call(
+        "POST",
+        "/webhooks",
+        {"provider": "smartcar", "url": url, "subscribe_all": subscribed_in_dashboard},
+    )
+
+    async def subscribed() -> set[str]:
+        [listed] = await sim.call("GET", "/webhooks")
+        return set(listed["subscriptions"])
+
+    async def all_subscribed() -> bool:
+        return await subscribed() == cars
+
+    await until(hass, all_subscribed)
+    coordinator = coordinator_of(entry, ford["id"])
+    await until(hass, lambda: _async_value(coordinator.push_healthy))
+    await sim.patch(ford["id"], odometer=65432.0)
+
+    async def odometer_shown() -> bool:
+        return coordinator.data.readings.get(Feature.ODOMETER) == Odometer(65432.0)
+
+    await until(hass, odometer_shown)
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "push"
+
+    assert webhook["id"]
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await subscribed() == set()

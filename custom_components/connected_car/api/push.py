@@ -57,6 +57,16 @@ class VehicleProblem:
 
 
 @dataclass(frozen=True)
+class PushedClearance:
+    """A car's data access moved on (High Mobility's fleet clearance): its new state, where the
+    delivery says one (lowercase, as the fleet lists it), and why."""
+
+    vin: str
+    status: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class PushDelivery:
     """One delivery: readings and problems of one or more cars.
 
@@ -69,3 +79,4 @@ class PushDelivery:
     test: bool = False
     updates: tuple[VehicleUpdate, ...] = field(default=())
     problems: tuple[VehicleProblem, ...] = field(default=())
+    clearances: tuple[PushedClearance, ...] = field(default=())

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 import hashlib
+from http import HTTPStatus
 import json
 import math
 import time
@@ -436,6 +437,7 @@ class SmartcarV3Client:
         self._token = app_token
         self._user_id = user_id
         self._base = f"{(origins or SmartcarV3Origins()).api}/{API_VERSION}"
+        self._management = f"{(origins or SmartcarV3Origins()).management}/{API_VERSION}"
         self._mode = mode
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._command_timeout = aiohttp.ClientTimeout(total=command_timeout)
@@ -527,6 +529,65 @@ class SmartcarV3Client:
             time_limit=self._command_timeout,
         )
         _command_outcome(body)
+
+    async def async_subscribe(self, vehicle_id: str, webhook_id: str) -> None:
+        """Send the car's changes to the application's webhook: the Management API's
+        `POST /subscriptions` (202: on its way; 409: it is subscribed already)."""
+        attributes = {"webhookId": webhook_id, "userId": self._user_id, "vehicleId": vehicle_id}
+        try:
+            await self._manage("POST", "/subscriptions", {"data": {"attributes": attributes}})
+        except ProviderError as err:
+            if err.details.status != HTTPStatus.CONFLICT:
+                raise
+
+    async def async_unsubscribe(self, vehicle_id: str, webhook_id: str) -> None:
+        """Stop them: find the car's subscriptions to the webhook and delete each."""
+        query = {
+            "filter[webhookId]": webhook_id,
+            "filter[vehicleId]": vehicle_id,
+            "filter[userId]": self._user_id,
+        }
+        body = await self._manage("GET", "/subscriptions", query=query)
+        with expected_shape("Smartcar"):
+            ids = [_string(_object(item)["id"]) for item in _list(_object(body).get("data"))]
+        for subscription_id in ids:
+            await self._manage("DELETE", f"/subscriptions/{subscription_id}")
+
+    async def _manage(
+        self,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        query: Mapping[str, str] | None = None,
+    ) -> Any:
+        """One Management API call with the app token (renewed once when refused early); an
+        answer with no body (a delete) is None."""
+        url = URL(f"{self._management}{path}").with_query(query or {})
+        token = await self._token.async_get()
+        try:
+            return await self._managed(method, url, token, payload)
+        except ProviderError as err:
+            if err.kind is not ErrorKind.AUTHENTICATION:
+                raise
+        self._token.invalidate(token)
+        return await self._managed(method, url, await self._token.async_get(), payload)
+
+    async def _managed(
+        self, method: str, url: URL, token: str, payload: Mapping[str, Any] | None
+    ) -> Any:
+        status, body, headers = await _send(
+            self._session,
+            method,
+            url,
+            headers=_bearer(token),
+            payload=payload,
+            time_limit=self._timeout,
+            host="Management API",
+        )
+        if status >= 400:
+            raise _provider_error(body, status, headers)
+        return body
 
     async def _connection(self, vehicle_id: str) -> Connection:
         if self._connections is None or vehicle_id not in self._connections:

@@ -10,15 +10,22 @@ from typing import Any, override
 import aiohttp
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 
+from ..api.client import VehicleClient
 from ..api.high_mobility import (
     PRODUCTION_ORIGIN,
     SANDBOX_ORIGIN,
     HighMobilityClient,
     simulator_origin,
 )
+from ..api.high_mobility_webhooks import read_delivery
+from ..api.push import PushChallenge, PushDelivery
 from ..const import CONF_ENVIRONMENT, CONF_POLL_MINUTES, SIMULATOR_URL_ENV
 from ..schedule import FixedInterval
 from .base import AccessToken, BudgetOption, Login, Provider
+from .push import PushSupport
+
+# The option of the secret High Mobility signs its webhook deliveries with (its console).
+CONF_HM_WEBHOOK_SECRET = "hm_webhook_secret"
 
 PRODUCTION, SANDBOX = "production", "sandbox"
 ENVIRONMENTS = (PRODUCTION, SANDBOX)
@@ -64,6 +71,38 @@ def create_client(
     )
 
 
+class HighMobilityPush(PushSupport):
+    """High Mobility's webhook: set up for the application in its console, for every car at
+    once (nothing to subscribe); it tells clearance changes and pings."""
+
+    secret_option = CONF_HM_WEBHOOK_SECRET
+    option_keys = (CONF_HM_WEBHOOK_SECRET,)
+    # A ping or a clearance change within a day keeps the fleet's clearance reads paused.
+    healthy_for = timedelta(days=1)
+
+    @override
+    def read(
+        self, secret: str, body: bytes, headers: Mapping[str, str]
+    ) -> PushChallenge | PushDelivery:
+        return read_delivery(secret, body, headers)
+
+    @override
+    async def async_subscribe(
+        self, client: VehicleClient, vehicle_id: str, webhook_id: str
+    ) -> None:
+        """Every car of the application's fleet is covered already."""
+
+    @override
+    async def async_unsubscribe(
+        self, client: VehicleClient, vehicle_id: str, webhook_id: str, secret: str
+    ) -> None:
+        """Nothing to end per car."""
+
+    @override
+    def webhook_id(self, options: Mapping[str, Any]) -> str | None:
+        return "console"  # one webhook per application, named by no id here
+
+
 class HighMobilityProvider(Provider):
     """High Mobility's fleet clearance and vehicle data (Auto API 13)."""
 
@@ -76,6 +115,7 @@ class HighMobilityProvider(Provider):
         CONF_POLL_MINUTES, DEFAULT_POLL_MINUTES, MIN_POLL_MINUTES, MAX_POLL_MINUTES
     )
     account_issues = ACCOUNT_ISSUES
+    push = HighMobilityPush()
 
     @override
     def create_client(

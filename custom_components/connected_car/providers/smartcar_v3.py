@@ -60,7 +60,7 @@ from ..const import (
 from ..schedule import RefreshedStore
 from ..tokens import async_token_request
 from .base import AccessToken
-from .smartcar import SmartcarOAuth2Implementation, SmartcarProvider
+from .smartcar import SmartcarOAuth2Implementation, SmartcarProvider, SmartcarPush
 
 V3 = "v3"
 APP_TOKEN_LIFETIME = 3600  # seconds, when IAM does not say
@@ -88,8 +88,27 @@ def has_v3_client_id(implementation: AbstractOAuth2Implementation) -> bool:
     return looks_like_v3_client_id(str(getattr(implementation, "client_id", "")))
 
 
+class SmartcarV3Push(SmartcarPush):
+    """Smartcar's webhooks for a v3 application: the same deliveries; a car is subscribed
+    through the Management API with the application's app token."""
+
+    @override
+    async def async_subscribe(
+        self, client: VehicleClient, vehicle_id: str, webhook_id: str
+    ) -> None:
+        await cast(SmartcarV3Client, client).async_subscribe(vehicle_id, webhook_id)
+
+    @override
+    async def async_unsubscribe(
+        self, client: VehicleClient, vehicle_id: str, webhook_id: str, secret: str
+    ) -> None:
+        await cast(SmartcarV3Client, client).async_unsubscribe(vehicle_id, webhook_id)
+
+
 class SmartcarV3Provider(SmartcarProvider):
     """Smartcar Connect with the Application ID, IAM app tokens and the Vehicle API v3."""
+
+    push = SmartcarV3Push()
 
     @override
     def serves_entry(self, entry_data: Mapping[str, Any]) -> bool:

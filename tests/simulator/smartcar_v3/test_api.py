@@ -477,3 +477,29 @@ async def test_requests_and_calls_are_counted(v3) -> None:
         "/commands/security/lock": 1,
     }
     assert set(stats["vehicles"]) == set(CARS)
+
+
+async def test_subscriptions_are_listed_and_deleted(v3) -> None:
+    headers = {"Authorization": f"Bearer {v3.token}"}
+    path = "/smartcar/management/v3/subscriptions"
+    subscription = {"webhookId": "hook", "userId": v3.user_id, "vehicleId": FORD_F150_ID}
+    response = await v3.sim.session.post(
+        path, json={"data": {"attributes": subscription}}, headers=headers
+    )
+    assert response.status == 202
+    query = {"filter[webhookId]": "hook", "filter[userId]": v3.user_id}
+    response = await v3.sim.session.get(path, params=query, headers=headers)
+    body = await response.json()
+    [item] = body["data"]
+    assert item["type"] == "subscription"
+    assert item["attributes"] == {"webhookId": "hook", "vehicleId": FORD_F150_ID}
+    assert body["meta"]["totalCount"] == 1
+    other = {"filter[vehicleId]": "another-car"}
+    response = await v3.sim.session.get(path, params=other, headers=headers)
+    assert (await response.json())["data"] == []
+    response = await v3.sim.session.delete(f"{path}/{item['id']}", headers=headers)
+    assert response.status == 200
+    response = await v3.sim.session.get(path, params=query, headers=headers)
+    assert (await response.json())["data"] == []
+    response = await v3.sim.session.delete(f"{path}/{item['id']}", headers=headers)
+    assert response.status == 404

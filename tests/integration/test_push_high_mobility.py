@@ -1,0 +1,131 @@
+"""High Mobility's webhook through Home Assistant: signed pings and clearance changes, which
+show at once and pause the fleet's clearance reads while the webhook works."""
+
+from datetime import timedelta
+import json
+
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
+
+from custom_components.connected_car.api.high_mobility_webhooks import sign
+from custom_components.connected_car.const import DOMAIN
+from custom_components.connected_car.providers.high_mobility import CONF_HM_WEBHOOK_SECRET
+from custom_components.connected_car.push import NO_URL_ISSUE
+
+from .helpers import state_of
+from .high_mobility import APPROVAL_DELAY, BMW, RENAULT, add_to_fleet, advance, connect_hm
+from .simulator_control import SimulatorControl
+from .test_push import external_url, until  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host", "credentials")
+
+SECRET = "sim-hm-webhook-secret"
+
+
+async def _requests(sim: SimulatorControl) -> int:
+    """Requests to High Mobility so far (token requests included)."""
+    stats = await sim.call("GET", "/stats?provider=high_mobility")
+    return int(stats["totals"]["requests"])
+
+
+async def test_clearance_changes_come_by_push_and_the_fleet_reads_pause(
+    hass: HomeAssistant,
+    external_url: str,  # noqa: F811
+    hass_client_no_auth: ClientSessionGenerator,
+    sim: SimulatorControl,
+) -> None:
+    await add_to_fleet(sim, (BMW, "bmw"))
+    await advance(sim, APPROVAL_DELAY)
+    result = await connect_hm(hass, fleet_cars=[BMW])
+    entry = result["result"]
+    await hass.async_block_till_done()
+    await add_to_fleet(sim, (RENAULT, "renault"))
+
+    # The options take the webhook's secret (and a car from the fleet); they show the URL.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == "fleet"
+    assert result["description_placeholders"]["webhook_url"].startswith(external_url)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "poll_minutes": 15,
+            "keep_cars": [BMW],
+            "fleet_cars": [RENAULT],
+            CONF_HM_WEBHOOK_SECRET: f" {SECRET} ",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options[CONF_HM_WEBHOOK_SECRET] == SECRET
+    assert state_of(hass, "sensor.renault_1234_data_access") == "pending"
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, f"{NO_URL_ISSUE}_{entry.entry_id}")
+    clearances = entry.runtime_data.clearances
+    assert clearances.interval(dt_util.utcnow()) < timedelta(hours=24)  # a car is pending
+
+    # The console's webhook pings first: answered, and the fleet's reads pause.
+    url = entry.runtime_data.push.url
+    await sim.call("POST", "/webhooks", {"provider": "high_mobility", "url": url})
+
+    async def pinged() -> bool:
+        [listed] = await sim.call("GET", "/webhooks")
+        return any(a["event_type"] == "ping" and a["delivered"] for a in listed["attempts"])
+
+    await until(hass, pinged)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert clearances.interval(dt_util.utcnow()) > timedelta(hours=23)  # the safety read
+
+    # The clock moves the Renault's clearance on: the change shows without reading the fleet.
+    requests = await _requests(sim)
+    await advance(sim, APPROVAL_DELAY)
+
+    async def approved() -> bool:
+        return state_of(hass, "sensor.renault_1234_data_access") == "approved"
+
+    await until(hass, approved)
+    assert await _requests(sim) == requests
+    [listed] = await sim.call("GET", "/webhooks")
+    changed = [a for a in listed["attempts"] if a["event_type"] == "fleet_clearance_changed"]
+    assert [(a["vehicle_id"], a["status"]) for a in changed] == [(RENAULT, 200)]
+
+    # A delivery signed with another secret, unsigned, or altered: refused, nothing changes.
+    client = await hass_client_no_auth()
+    path = URL(url).path
+    body = b'{"vehicle": {"vin": "VF1RCB00067891234"}, "event": {"action": "fleet_clearance_changed", "detail": {"status": "revoked"}}}'
+    headers = {"X-HM-Event": "fleet_clearance_changed", "Content-Type": "application/json"}
+    for signature in (sign("another-secret", body), None, sign(SECRET, body + b" ")):
+        sent = headers | ({"X-HM-Signature-256": signature} if signature else {})
+        response = await client.post(path, data=body, headers=sent)
+        assert response.status == 401
+    assert entry.runtime_data.push.rejected == 3
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, "sensor.renault_1234_data_access") == "approved"
+    # Signed, with a state the console may send in another case, it is taken.
+    response = await client.post(
+        path, data=body, headers=headers | {"X-HM-Signature-256": sign(SECRET, body)}
+    )
+    assert response.status == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, "sensor.renault_1234_data_access") == "revoked"
+    # A car the entry does not have, or a state the fleet does not list: nothing shown changes.
+    for vin, status in (("WVWZZZ1JZXW000001", "approved"), (RENAULT, "teleported")):
+        message = {
+            "vehicle": {"vin": vin},
+            "event": {"action": "fleet_clearance_changed", "detail": {"status": status}},
+        }
+        body = json.dumps(message).encode()
+        signed = headers | {"X-HM-Signature-256": sign(SECRET, body), "X-HM-Delivery": vin}
+        response = await client.post(path, data=body, headers=signed)
+        assert response.status == 200
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert state_of(hass, "sensor.renault_1234_data_access") == "revoked"
+
+    # The entry goes: nothing to unsubscribe at High Mobility (the webhook is the console's).
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    [listed] = await sim.call("GET", "/webhooks")
+    assert listed["provider"] == "high_mobility"
