@@ -45,6 +45,10 @@ async def _enter_secret(
 ) -> str | None:
     """Submit the options form with its defaults and the secret; the webhook URL it shows."""
     form = await api.rest("POST", OPTIONS_FLOW, {"handler": entry_id})
+    if form["type"] == "menu":  # a Smartcar v2 entry's options: polling, or the move to v3
+        form = await api.rest(
+            "POST", f"{OPTIONS_FLOW}/{form['flow_id']}", {"next_step_id": "polling"}
+        )
     url = form["description_placeholders"].get("webhook_url")
     answer: dict[str, Any] = {
         field["name"]: field["default"] for field in form["data_schema"] if "default" in field
