@@ -137,7 +137,7 @@ async def test_the_simulator_pushes_changes_and_polls_stop(
 
     assert coordinator.push_healthy
     # The options show the last delivery beside the URL: it came, and its signature passed.
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_polling_options(hass, entry)
     assert result["description_placeholders"]["webhook_url"] == url
     assert result["description_placeholders"]["last_delivery"].endswith(" UTC: signature valid")
 
