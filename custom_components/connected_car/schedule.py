@@ -57,8 +57,22 @@ def next_day(now: datetime) -> datetime:
     return midnight + timedelta(days=1)
 
 
+class ReadsEverything:
+    """A cost model whose every poll reads every feature: one request or batch reads them all."""
+
+    def due(
+        self,
+        features: Sequence[Feature],
+        last_read: Mapping[Feature, datetime],
+        now: datetime,
+        busy: bool,
+    ) -> list[Feature]:
+        """Every feature, every poll."""
+        return list(features)
+
+
 @dataclass(frozen=True)
-class MonthlyCallBudget:
+class MonthlyCallBudget(ReadsEverything):
     """Every value read is billed per car, within a monthly budget (Smartcar).
 
     A share of the budget is kept for commands and manual refreshes; polls spread the rest evenly
@@ -73,16 +87,6 @@ class MonthlyCallBudget:
         """The shortest interval at which polling spends at most its share of the budget."""
         polls = self.calls_per_month * self.share_for_polling / max(len(features), 1)
         return max(MIN_UPDATE_INTERVAL, self.period / polls)
-
-    def due(
-        self,
-        features: Sequence[Feature],
-        last_read: Mapping[Feature, datetime],
-        now: datetime,
-        busy: bool,
-    ) -> list[Feature]:
-        """Every feature, every poll: one batch reads them all."""
-        return list(features)
 
     def quota_renews(self, now: datetime) -> datetime:
         """The monthly budget renews on the first of the next month."""
@@ -173,7 +177,7 @@ class DailyAppQuota:
 
 
 @dataclass(frozen=True)
-class RefreshedStore:
+class RefreshedStore(ReadsEverything):
     """One request reads every value from a store the provider refreshes rarely (Smartcar v3).
 
     Without push, Smartcar refreshes a v3 car's store about once a day: polling more often reads
@@ -193,16 +197,6 @@ class RefreshedStore:
         polls = max(self.calls_per_month * self.share_for_polling, 1)
         return max(self.store_refresh / self.polls_per_refresh, self.period / polls)
 
-    def due(
-        self,
-        features: Sequence[Feature],
-        last_read: Mapping[Feature, datetime],
-        now: datetime,
-        busy: bool,
-    ) -> list[Feature]:
-        """Every feature, every poll: one request reads them all."""
-        return list(features)
-
     def quota_renews(self, now: datetime) -> datetime:
         """The monthly budget renews on the first of the next month."""
         return next_month(now)
@@ -218,7 +212,7 @@ class RefreshedStore:
 
 
 @dataclass(frozen=True)
-class FixedInterval:
+class FixedInterval(ReadsEverything):
     """One request reads every feature of a car, at an interval the user sets (High Mobility).
 
     The provider bills per car and not per read, and limits requests per minute: polling a few
@@ -235,16 +229,6 @@ class FixedInterval:
     def interval(self, features: Sequence[Feature], busy: bool) -> timedelta:
         """The interval the options set, never below the shortest one."""
         return max(MIN_UPDATE_INTERVAL, self.every)
-
-    def due(
-        self,
-        features: Sequence[Feature],
-        last_read: Mapping[Feature, datetime],
-        now: datetime,
-        busy: bool,
-    ) -> list[Feature]:
-        """Every feature, every poll: one request reads them all."""
-        return list(features)
 
     def quota_renews(self, now: datetime) -> datetime:
         """The request window of a minute renews a minute from now."""
