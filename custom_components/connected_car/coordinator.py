@@ -22,6 +22,7 @@ from homeassistant.exceptions import (
     OAuth2TokenRequestReauthError,
     ServiceValidationError,
 )
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -54,6 +55,8 @@ RATE_LIMIT_LONGEST_WAIT = timedelta(days=1)
 # One "cannot" is no proof: a feature is dropped after this many such answers, this far apart.
 UNSUPPORTED_PROOF_ANSWERS = 3
 UNSUPPORTED_PROOF_SPAN = timedelta(hours=12)
+# While push is trusted, a command's result is awaited by push this long before one read is spent.
+PUSH_CONFIRM_WAIT = timedelta(seconds=60)
 
 
 class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
@@ -122,6 +125,11 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         # When the last one came, kept when a refused delivery ends the trust in push.
         self.last_push_received: datetime | None = None
         self.pushes_rejected = 0  # deliveries to the entry refused since setup
+        # Feature -> the command's effect (a function of the reading) and the wait's cancel.
+        self._awaiting_push: dict[
+            Feature, tuple[Callable[[Reading], Reading | None], CALLBACK_TYPE]
+        ]
+        self._awaiting_push = {}
         super().__init__(
             hass,
             LOGGER,
@@ -202,6 +210,10 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
                 **{f: t for f, t in snapshot.recorded_at.items() if f in fresh},
             },
         )
+        for feature, reading in fresh.items():
+            # The pushed reading shows the command's effect already: it confirms the command.
+            if (awaited := self._awaiting_push.get(feature)) and awaited[0](reading) == reading:
+                self._stop_awaiting_push(feature)
         self._fit_interval(merged)
         self.async_set_updated_data(merged)
 
@@ -398,21 +410,37 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
 
     def stored(self) -> StoredCar:
         """What to keep of the car across a restart."""
-        return StoredCar(self.data or Snapshot(), self.last_read, self.calls_used, self.period_ends)
+        return StoredCar(
+            self.data or Snapshot(),
+            self.last_read,
+            self.calls_used,
+            self.period_ends,
+            self.last_push,
+            self.last_push_received,
+        )
 
     @callback
-    def async_restore(self, stored: StoredCar) -> bool:
+    def async_restore(self, stored: StoredCar, *, push_live: bool) -> bool:
         """Show the values stored before a restart, and poll when they are due, not before.
 
-        Returns whether a poll is due now.
+        Where deliveries can still come (push_live), a push trusted before the restart stays
+        trusted for the rest of its window. Returns whether a poll is due now.
         """
         snapshot, last_read = stored.snapshot, stored.last_read
         self._last_read.update(last_read)
         if stored.period_ends is not None:
             self.calls_used, self.period_ends = stored.calls_used, stored.period_ends
+        self.last_push_received = stored.last_push_received
+        if push_live:
+            self.last_push = stored.last_push
         interval = self._cost.interval(self.polled_features, _is_busy(snapshot))
         newest = max(last_read.values(), default=None)
-        wait = newest + interval - dt_util.utcnow() if newest else timedelta(0)
+        wait = timedelta(0)
+        if newest is not None:
+            wake = newest + interval
+            if (push_ends := self._push_trusted_until()) is not None:
+                wake = min(newest + self._safety_period, push_ends)
+            wait = wake - dt_util.utcnow()
         due = wait <= timedelta(0)
         if not due:
             self.update_interval = wait
@@ -677,10 +705,44 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         self.issues.async_resolve("virtual_key_required")
         if feature is None:
             return
+        shown = None
         if expected is not None and self.data is not None:
-            reading = expected(self.data.readings.get(feature))
-            if reading is not None:
-                self._show(replace(self.data, readings={**self.data.readings, feature: reading}))
+            shown = expected(self.data.readings.get(feature))
+            if shown is not None:
+                self._show(replace(self.data, readings={**self.data.readings, feature: shown}))
+        if expected is not None and shown is not None and self.push_healthy:
+            self._await_push(feature, expected)
+        else:
+            self._confirm_soon(feature)
+
+    @callback
+    def _await_push(self, feature: Feature, effect: Callable[[Reading], Reading | None]) -> None:
+        """Let push confirm a command's effect on feature; read it once if push does not."""
+        self._stop_awaiting_push(feature)
+
+        @callback
+        def not_pushed(_: datetime) -> None:
+            del self._awaiting_push[feature]
+            self._confirm_soon(feature)
+
+        self._awaiting_push[feature] = (
+            effect,
+            async_call_later(self.hass, PUSH_CONFIRM_WAIT, not_pushed),
+        )
+
+    @callback
+    def _stop_awaiting_push(self, feature: Feature) -> None:
+        if awaited := self._awaiting_push.pop(feature, None):
+            awaited[1]()
+
+    async def async_shutdown(self) -> None:
+        """Stop waiting for pushed results, then stop polling."""
+        for feature in list(self._awaiting_push):
+            self._stop_awaiting_push(feature)
+        await super().async_shutdown()
+
+    @callback
+    def _confirm_soon(self, feature: Feature) -> None:
         self.config_entry.async_create_background_task(
             self.hass, self._async_confirm(feature), f"{DOMAIN} confirm {feature}"
         )

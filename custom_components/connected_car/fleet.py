@@ -178,12 +178,13 @@ class Fleet:
         restart; returns the cars to poll now.
         """
         to_poll = []
+        push_live = self.push is not None and self.push.live
         for vehicle_id, snapshot in added.items():
             coordinator = self.coordinators[vehicle_id]
             if snapshot is not None:
                 coordinator.async_start_with(snapshot)
             elif (stored := self._stored.pop(vehicle_id, None)) is None or (
-                coordinator.async_restore(stored)
+                coordinator.async_restore(stored, push_live=push_live)
             ):
                 to_poll.append(coordinator)
         return to_poll

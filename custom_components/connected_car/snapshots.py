@@ -24,12 +24,15 @@ READING_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(Rea
 
 @dataclass(frozen=True)
 class StoredCar:
-    """What is kept of a car: its data, when each feature was read, and the calls it spent."""
+    """What is kept of a car: its data, when each feature was read, the calls it spent, and
+    when its values were last pushed."""
 
     snapshot: Snapshot
     last_read: dict[Feature, datetime]
     calls_used: int = 0
     period_ends: datetime | None = None  # when the quota period of calls_used ends
+    last_push: datetime | None = None  # the delivery push is trusted from (None: not trusted)
+    last_push_received: datetime | None = None  # also when a refused one ended the trust
 
 
 def car_to_json(car: StoredCar) -> dict[str, Any]:
@@ -43,6 +46,10 @@ def car_to_json(car: StoredCar) -> dict[str, Any]:
         "last_read": {str(f): t.isoformat() for f, t in car.last_read.items()},
         "calls_used": car.calls_used,
         "period_ends": car.period_ends.isoformat() if car.period_ends else None,
+        "last_push": car.last_push.isoformat() if car.last_push else None,
+        "last_push_received": (
+            car.last_push_received.isoformat() if car.last_push_received else None
+        ),
     }
 
 
@@ -59,6 +66,8 @@ def car_from_json(data: Mapping[str, Any]) -> StoredCar:
         _times(data.get("last_read", {})),
         calls_used=int(data.get("calls_used") or 0),
         period_ends=_time(data.get("period_ends")),
+        last_push=_time(data.get("last_push")),
+        last_push_received=_time(data.get("last_push_received")),
     )
 
 

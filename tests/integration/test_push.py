@@ -14,11 +14,13 @@ from typing import Any
 
 from aiohttp import ClientResponse
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.lock import DOMAIN as LOCK_DOMAIN, LockState
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import (
@@ -29,7 +31,7 @@ from yarl import URL
 
 from custom_components.connected_car.api.model import Feature, Odometer
 from custom_components.connected_car.const import CONF_MONTHLY_BUDGET, CONF_VEHICLES, DOMAIN
-from custom_components.connected_car.coordinator import VehicleCoordinator
+from custom_components.connected_car.coordinator import PUSH_CONFIRM_WAIT, VehicleCoordinator
 from custom_components.connected_car.fleet import ACCOUNT_CHECK_INTERVAL
 from custom_components.connected_car.providers.smartcar import CONF_MANAGEMENT_TOKEN
 from custom_components.connected_car.push import MAX_BODY, NO_URL_ISSUE
@@ -500,3 +502,137 @@ async def test_smartcar_v3_cars_are_subscribed_through_the_management_api(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert await subscribed() == set()
+
+
+async def _push_healthy_ford(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: SimulatorControl
+) -> tuple[dict[str, Any], VehicleCoordinator, str]:
+    """Push set up as a user does, every car subscribed, and the Ford fed by push."""
+    await set_amt(hass, entry)
+    url = entry.runtime_data.push.url
+    webhook = await sim.call("POST", "/webhooks", {"provider": "smartcar", "url": url})
+    ford = await sim.vehicle("Ford")
+    coordinator = coordinator_of(entry, ford["id"])
+    await until(hass, lambda: _async_value(coordinator.push_healthy))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return ford, coordinator, webhook["id"]
+
+
+async def test_a_command_is_confirmed_by_push_and_read_only_when_push_stays_silent(
+    hass: HomeAssistant,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """While push feeds the car, a command's result comes by push and costs no read; when the
+    delivery is lost, the feature is read once after PUSH_CONFIRM_WAIT."""
+    entry = await setup_integration()
+    ford, coordinator, webhook_id = await _push_healthy_ford(hass, entry, sim)
+    lock_id = "lock.ford_f_150_door_lock"
+    assert hass.states.get(lock_id).state == LockState.UNLOCKED
+
+    async def billed() -> int:
+        return int((await sim.stats())["vehicles"][ford["id"]]["billable"])
+
+    before = await billed()
+    await hass.services.async_call(LOCK_DOMAIN, "lock", {"entity_id": lock_id}, blocking=True)
+    assert hass.states.get(lock_id).state == LockState.LOCKED  # shown at once, as expected
+
+    async def pushed_confirmation() -> bool:
+        return not coordinator._awaiting_push
+
+    await until(hass, pushed_confirmation)
+    assert await billed() == before + 1  # the command only: push brought its result
+    assert coordinator.push_healthy
+
+    # The next delivery is lost: the unlock is confirmed by one read, a minute later.
+    await sim.call("POST", f"/webhooks/{webhook_id}/faults", {"type": "drop", "times": 100})
+    await hass.services.async_call(LOCK_DOMAIN, "unlock", {"entity_id": lock_id}, blocking=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await billed() == before + 2
+    assert feature_awaited(coordinator) == {Feature.SECURITY}
+    async_fire_time_changed(hass, dt_util.utcnow() + PUSH_CONFIRM_WAIT + timedelta(seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert feature_awaited(coordinator) == set()
+    assert await billed() == before + 3  # the command and one read of the lock
+    assert hass.states.get(lock_id).state == LockState.UNLOCKED
+
+    # An entry unloaded while it waits for a pushed result reads nothing afterwards.
+    await hass.services.async_call(LOCK_DOMAIN, "lock", {"entity_id": lock_id}, blocking=True)
+    assert feature_awaited(coordinator) == {Feature.SECURITY}
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert feature_awaited(coordinator) == set()
+    async_fire_time_changed(hass, dt_util.utcnow() + PUSH_CONFIRM_WAIT + timedelta(seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await billed() == before + 4  # the lock command only
+
+
+def feature_awaited(coordinator: VehicleCoordinator) -> set[Feature]:
+    return set(coordinator._awaiting_push)
+
+
+async def test_a_command_without_push_is_confirmed_by_one_read(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """Without push, the command's result is read once, at once."""
+    entry = await setup_integration()
+    ford = await sim.vehicle("Ford")
+    coordinator = coordinator_of(entry, ford["id"])
+    before = (await sim.stats())["vehicles"][ford["id"]]["billable"]
+    await hass.services.async_call(
+        LOCK_DOMAIN, "lock", {"entity_id": "lock.ford_f_150_door_lock"}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not coordinator._awaiting_push
+    assert (await sim.stats())["vehicles"][ford["id"]]["billable"] == before + 2
+
+
+async def test_push_trusted_before_a_restart_stays_trusted_after_it(
+    hass: HomeAssistant,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """A restart keeps when the car's values last came by push: while that is within the push
+    window, the car is not polled at start, and its diagnostics still say push."""
+    entry = await setup_integration()
+    ford, coordinator, _ = await _push_healthy_ford(hass, entry, sim)
+    received = coordinator.last_push_received
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    await sim.reset_stats()
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = coordinator_of(entry, ford["id"])
+    assert coordinator.push_healthy
+    assert coordinator.last_push_received == received
+    assert (await sim.stats())["vehicles"][ford["id"]]["billable"] == 0
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "push"
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval > timedelta(hours=12)
+
+
+async def test_push_is_not_trusted_after_a_restart_once_deliveries_cannot_come(
+    hass: HomeAssistant,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """Without its key, the entry receives nothing after the restart: the stored push is not
+    trusted, and the car is polled as the budget allows."""
+    entry = await setup_integration()
+    ford, coordinator, _ = await _push_healthy_ford(hass, entry, sim)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    hass.config_entries.async_update_entry(
+        entry, options={k: v for k, v in entry.options.items() if k != CONF_MANAGEMENT_TOKEN}
+    )
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = coordinator_of(entry, ford["id"])
+    assert not coordinator.push_healthy
+    assert coordinator.last_push_received is not None
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "poll"
