@@ -505,7 +505,10 @@ async def test_smartcar_v3_cars_are_subscribed_through_the_management_api(
 
 
 async def _push_healthy_ford(
-    hass: HomeAssistant, entry: MockConfigEntry, sim: SimulatorControl
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    sim: SimulatorControl,
+    freezer: FrozenDateTimeFactory | None = None,
 ) -> tuple[dict[str, Any], VehicleCoordinator, str]:
     """Push set up as a user does, every car subscribed, and the Ford fed by push."""
     await set_amt(hass, entry)
@@ -513,7 +516,7 @@ async def _push_healthy_ford(
     webhook = await sim.call("POST", "/webhooks", {"provider": "smartcar", "url": url})
     ford = await sim.vehicle("Ford")
     coordinator = coordinator_of(entry, ford["id"])
-    await until(hass, lambda: _async_value(coordinator.push_healthy))
+    await until(hass, lambda: _async_value(coordinator.push_healthy), freezer)
     await hass.async_block_till_done(wait_background_tasks=True)
     return ford, coordinator, webhook["id"]
 
@@ -636,3 +639,60 @@ async def test_push_is_not_trusted_after_a_restart_once_deliveries_cannot_come(
     assert not coordinator.push_healthy
     assert coordinator.last_push_received is not None
     assert hass.states.get("sensor.ford_f_150_data_source").state == "poll"
+
+
+async def test_a_late_delivery_of_an_older_value_is_left_out(
+    hass: HomeAssistant,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """The simulator holds one delivery back (fault `delay`), so the next change overtakes it:
+    HA shows the newer value and keeps it when the older one arrives."""
+    entry = await setup_integration()
+    ford, coordinator, webhook_id = await _push_healthy_ford(hass, entry, sim)
+    await sim.call("POST", f"/webhooks/{webhook_id}/faults", {"type": "delay", "seconds": 60})
+    await sim.patch(ford["id"], odometer=1000.0)
+    await sim.call("POST", "/clock", {"advance": 1})
+    await sim.patch(ford["id"], odometer=2000.0)
+
+    async def shows(km: float) -> bool:
+        return coordinator.data.readings.get(Feature.ODOMETER) == Odometer(km)
+
+    await until(hass, lambda: shows(2000.0))
+    await sim.call("POST", "/clock", {"advance": 60})
+
+    async def late_one_delivered() -> bool:
+        [listed] = await sim.call("GET", "/webhooks")
+        return sum(a["delivered"] for a in listed["attempts"] if a["vehicle_id"] == ford["id"]) >= 3
+
+    await until(hass, late_one_delivered)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert await shows(2000.0)
+    assert coordinator.push_healthy
+
+
+async def test_when_pushes_stop_coming_the_car_is_polled_again(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """A day without a delivery ends the trust in push: the car is read at once and then at
+    the budget's rate, and its Data source says poll."""
+    entry = await setup_integration()
+    ford, coordinator, webhook_id = await _push_healthy_ford(hass, entry, sim, freezer)
+    await sim.call("POST", f"/webhooks/{webhook_id}/faults", {"type": "drop", "times": 1000})
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "push"
+    read_before = (await sim.stats())["vehicles"][ford["id"]]["billable"]
+
+    freezer.tick(timedelta(hours=24, minutes=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert not coordinator.push_healthy
+    assert hass.states.get("sensor.ford_f_150_data_source").state == "poll"
+    assert (await sim.stats())["vehicles"][ford["id"]]["billable"] > read_before
+    assert coordinator.update_interval is not None
+    assert coordinator.update_interval < timedelta(hours=12)
