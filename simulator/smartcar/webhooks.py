@@ -5,7 +5,8 @@ data flows only once the answer was right and the car is subscribed. Every chang
 of a subscribed car sends VEHICLE_STATE with all the signals (v4 envelope), or a `dynamic`
 payload of v2 answers by path (legacy 2.0 envelope). A failed attempt (no 2xx within 15 s) is
 tried again 25, 50 and 100 s later on the simulator's clock, then dropped. See the Webhooks
-section of the Smartcar v3 reference.
+section of the Smartcar v3 reference. Queueing, faults, retries and the attempts log are the
+shared ones (simulator/webhook_delivery.py); this module says what Smartcar sends.
 """
 
 from __future__ import annotations
