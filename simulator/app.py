@@ -14,13 +14,13 @@ from simulator.high_mobility.cloud import PRODUCTION, SANDBOX
 from simulator.smartcar.api import create_api_app
 from simulator.smartcar.auth import create_auth_app
 from simulator.smartcar.connect import create_connect_app
-from simulator.smartcar.webhooks import run_deliveries
 from simulator.smartcar_v3.api import create_vehicle_api_app
 from simulator.smartcar_v3.iam import create_iam_app
 from simulator.smartcar_v3.management import create_management_app
 from simulator.state import SIMULATOR_STATE, SimulatorState
 from simulator.volvo.api import create_volvo_api_app
 from simulator.volvo.volvo_id import create_volvo_id_app
+from simulator.webhook_delivery import run_deliveries
 
 # Real host -> path prefix on the simulator.
 ORIGINS = {

@@ -1,11 +1,13 @@
 """High Mobility's webhook out: `fleet_clearance_changed` when a car's clearance moves on, and
 `ping` when the webhook is set up (the console's test).
 
-Each delivery is signed `X-HM-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>` and names
-its event (`X-HM-Event`) and delivery (`X-HM-Delivery`). The body, `{vehicle: {vin}, event:
-{action, detail}}`, is unconfirmed (see the providers reference); the detail carries the new
-clearance state and its reason. A webhook watches the fleets of both environments. High
-Mobility's retries are not documented: a failed delivery is not sent again.
+As High Mobility's webhook docs say: each delivery is JSON from `User-Agent: HM-Webhook/1.2.0`,
+names its event (`X-HM-Event`) and carries a unique delivery identifier (`X-HM-Delivery`), and
+is signed `X-HM-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>`. A clearance change's
+body is `{vehicle: {vin}, event: {action: <the new state>, detail?: <why>}}` (the new state in
+`action` and the reason in `detail` are documented; the VIN's place is where a public receiver
+reads it). A webhook watches the fleets of both environments. Queueing, faults and the attempts
+log are the shared ones (simulator/webhook_delivery.py).
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ import json
 from typing import TYPE_CHECKING, Any
 import uuid
 
-import aiohttp
-
-from simulator.clock import isoformat
+from simulator.webhook_delivery import Delivery, Webhook, WebhookHub
 
 if TYPE_CHECKING:
     from simulator.state import SimulatorState
 
 HM_WEBHOOK_SECRET = "sim-hm-webhook-secret"
-DELIVERY_TIMEOUT = 15.0
+CLEARANCE_CHANGED = "fleet_clearance_changed"
+PING = "ping"
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -34,26 +35,12 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-@dataclass
-class HmDelivery:
-    """One event on its way."""
-
-    event: str
-    vin: str | None
-    message: dict[str, Any]
-
-
-@dataclass
-class HmWebhook:
+@dataclass(kw_only=True)
+class HmWebhook(Webhook):
     """The application's webhook as the console sets it up."""
 
-    id: str
-    url: str
-    secret: str
-    attempts: list[dict[str, Any]] = field(default_factory=list)
     # (environment, VIN) -> the clearance state last told.
     told: dict[tuple[str, str], str] = field(default_factory=dict)
-    queue: list[HmDelivery] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The webhook as `GET /_simulator/webhooks` lists it."""
@@ -64,30 +51,29 @@ class HmWebhook:
             "verified": True,
             "subscriptions": [],
             "attempts": self.attempts,
-            "faults": [],
+            "faults": [fault.__dict__ for fault in self.faults],
         }
 
 
-class HighMobilityWebhooks:
+class HighMobilityWebhooks(WebhookHub[HmWebhook]):
     """The webhooks of High Mobility applications, and what they were told."""
+
+    # High Mobility documents no retries: a failed delivery is not sent again.
+    retry_delays = ()
 
     def __init__(self, secret: str, now: Callable[[], float]) -> None:
         """Sign with secret; now is the simulator's clock."""
+        super().__init__(now)
         self.secret = secret
-        self._now = now
-        self.webhooks: dict[str, HmWebhook] = {}
 
     def create(self, url: str, state: SimulatorState) -> HmWebhook:
         """A new webhook: the clearances as they stand are known to it; a ping goes at once."""
         webhook = HmWebhook(id=str(uuid.uuid4()), url=url, secret=self.secret)
         webhook.told = dict(self._statuses(state))
-        webhook.queue.append(HmDelivery("ping", None, {"event": {"action": "ping"}}))
         self.webhooks[webhook.id] = webhook
+        # The ping's body is not documented: an empty object stands for it.
+        self.send(webhook, str(uuid.uuid4()), PING, None, {})
         return webhook
-
-    def delete(self, webhook_id: str) -> bool:
-        """Remove a webhook; whether it existed."""
-        return self.webhooks.pop(webhook_id, None) is not None
 
     def _statuses(self, state: SimulatorState) -> dict[tuple[str, str], str]:
         now = self._now()
@@ -97,7 +83,7 @@ class HighMobilityWebhooks:
             for clearance in app.fleet.all(now)
         }
 
-    def find_changes(self, state: SimulatorState) -> None:
+    async def find_changes(self, state: SimulatorState) -> None:
         """Queue `fleet_clearance_changed` for every clearance that moved on since it was told."""
         if not self.webhooks:
             return
@@ -111,53 +97,27 @@ class HighMobilityWebhooks:
                     vin, self._now()
                 )
                 reason = clearance.changelog[-1].reason if clearance else None
-                detail = {"status": status, **({"reason": reason} if reason else {})}
-                message = {
-                    "vehicle": {"vin": vin},
-                    "event": {"action": "fleet_clearance_changed", "detail": detail},
-                }
-                webhook.queue.append(HmDelivery("fleet_clearance_changed", vin, message))
+                event: dict[str, Any] = {"action": status}
+                if reason:
+                    event["detail"] = reason
+                message = {"vehicle": {"vin": vin}, "event": event}
+                # The delivery id is the event's: a duplicate is the same delivery sent again.
+                self.send(webhook, str(uuid.uuid4()), CLEARANCE_CHANGED, vin, message)
 
-    async def deliver(self, session: aiohttp.ClientSession) -> None:
-        """Send what is queued, one webhook's deliveries in order."""
-        for webhook in list(self.webhooks.values()):
-            queue, webhook.queue = webhook.queue, []
-            for delivery in queue:
-                await self._attempt(session, webhook, delivery)
+    def body(self, webhook: HmWebhook, delivery: Delivery) -> bytes:
+        """The message as queued."""
+        return json.dumps(delivery.message).encode()
 
-    async def _attempt(
-        self, session: aiohttp.ClientSession, webhook: HmWebhook, delivery: HmDelivery
-    ) -> None:
-        body = json.dumps(delivery.message).encode()
-        delivery_id = str(uuid.uuid4())
-        headers = {
+    def sign(self, key: str, body: bytes) -> str:
+        """`X-HM-Signature-256`."""
+        return sign(key, body)
+
+    def headers(self, webhook: HmWebhook, delivery: Delivery, signature: str) -> dict[str, str]:
+        """The documented headers; X-HM-Delivery is the delivery's id."""
+        return {
             "Content-Type": "application/json",
-            "X-HM-Event": delivery.event,
-            "X-HM-Delivery": delivery_id,
-            "X-HM-Signature-256": sign(webhook.secret, body),
+            "User-Agent": "HM-Webhook/1.2.0",
+            "X-HM-Event": delivery.event_type,
+            "X-HM-Delivery": delivery.event_id,
+            "X-HM-Signature-256": signature,
         }
-        status: int | None = None
-        failure: str | None = None
-        try:
-            async with session.post(
-                webhook.url,
-                data=body,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT),
-                allow_redirects=False,
-            ) as response:
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as error:
-            failure = type(error).__name__
-        webhook.attempts.append(
-            {
-                "time": isoformat(self._now()),
-                "event_id": delivery_id,
-                "event_type": delivery.event,
-                "vehicle_id": delivery.vin,
-                "retry": 0,
-                "status": status,
-                "error": failure,
-                "delivered": status is not None and 200 <= status < 300,
-            }
-        )

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from simulator.smartcar.webhooks import ERROR_STATES, FAULTS, MODES, VERSIONS, Webhook, WebhookFault
+from simulator.smartcar.webhooks import ERROR_STATES, MODES, VERSIONS, SmartcarWebhook
 from simulator.state import SimulatorState, state_of
 from simulator.validation import (
     BadRequestError,
@@ -17,6 +17,7 @@ from simulator.validation import (
     expect_number,
     expect_object,
 )
+from simulator.webhook_delivery import FAULTS, Webhook, WebhookFault, hubs
 
 WEBHOOK_KEYS = ("provider", "url", "version", "mode", "subscribe_all")
 FAULT_KEYS = ("type", "times", "seconds")
@@ -32,9 +33,20 @@ async def _json(request: web.Request) -> Any:
 
 
 def _webhook(request: web.Request) -> Webhook:
-    webhook = state_of(request).smartcar_webhooks.webhooks.get(request.match_info["webhook_id"])
-    if webhook is None:
-        raise web.HTTPNotFound(text='{"error": "unknown webhook"}', content_type="application/json")
+    """Any provider's webhook named in the path."""
+    webhook_id = request.match_info["webhook_id"]
+    for hub in hubs(state_of(request)):
+        webhook: Webhook | None = hub.webhooks.get(webhook_id)
+        if webhook is not None:
+            return webhook
+    raise web.HTTPNotFound(text='{"error": "unknown webhook"}', content_type="application/json")
+
+
+def _smartcar_webhook(request: web.Request, what: str) -> SmartcarWebhook:
+    """A Smartcar webhook named in the path: what the request does is Smartcar's alone."""
+    webhook = _webhook(request)
+    if not isinstance(webhook, SmartcarWebhook):
+        raise BadRequestError(f"{what} is for Smartcar webhooks; this one is High Mobility's")
     return webhook
 
 
@@ -67,7 +79,7 @@ async def create_webhook(request: web.Request) -> web.Response:
     if subscribe_all:
         for vehicle_id in _smartcar_car_ids(state):
             hub.subscribe(webhook.id, vehicle_id)
-    answer = {"id": webhook.id, "provider": provider, "secret": webhook.key}
+    answer = {"id": webhook.id, "provider": provider, "secret": webhook.secret}
     return web.json_response(answer, status=201)
 
 
@@ -83,22 +95,24 @@ async def list_webhooks(request: web.Request) -> web.Response:
 
 async def delete_webhook(request: web.Request) -> web.Response:
     """`DELETE /webhooks/{id}`."""
-    if state_of(request).hm_webhooks.delete(request.match_info["webhook_id"]):
+    state = state_of(request)
+    if state.hm_webhooks.remove(request.match_info["webhook_id"]):
         return web.json_response({"status": "deleted"})
     webhook = _webhook(request)
-    state_of(request).smartcar_webhooks.delete(webhook.id)
+    state.smartcar_webhooks.delete(webhook.id)
     return web.json_response({"status": "deleted"})
 
 
 async def verify_webhook(request: web.Request) -> web.Response:
     """`POST /webhooks/{id}/verify`: the dashboard's Verify button sends VERIFY again."""
-    webhook = _webhook(request)
+    webhook = _smartcar_webhook(request, "VERIFY")
     state_of(request).smartcar_webhooks.queue_verify(webhook)
     return web.json_response({"status": "sent"}, status=202)
 
 
 async def add_fault(request: web.Request) -> web.Response:
-    """`POST /webhooks/{id}/faults {type, times?, seconds?}`: the next deliveries go wrong."""
+    """`POST /webhooks/{id}/faults {type, times?, seconds?}`: the next deliveries go wrong
+    (any provider's webhook)."""
     webhook = _webhook(request)
     body = expect_object(await _json(request), "fault", FAULT_KEYS)
     fault = WebhookFault(
@@ -114,7 +128,7 @@ async def send_vehicle_error(request: web.Request) -> web.Response:
     """`POST /webhooks/{id}/vehicle_errors {vehicle_id, type, code?, state, description?,
     signals?}`: VEHICLE_ERROR for a subscribed car (v4 webhooks)."""
     state = state_of(request)
-    webhook = _webhook(request)
+    webhook = _smartcar_webhook(request, "VEHICLE_ERROR")
     body = expect_object(await _json(request), "vehicle error", ERROR_KEYS)
     vehicle_id = body.get("vehicle_id")
     if vehicle_id not in state.smartcar_webhooks.subscribed(webhook.id):

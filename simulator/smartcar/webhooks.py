@@ -5,24 +5,20 @@ data flows only once the answer was right and the car is subscribed. Every chang
 of a subscribed car sends VEHICLE_STATE with all the signals (v4 envelope), or a `dynamic`
 payload of v2 answers by path (legacy 2.0 envelope). A failed attempt (no 2xx within 15 s) is
 tried again 25, 50 and 100 s later on the simulator's clock, then dropped. See the Webhooks
-section of the Smartcar v3 reference.
+section of the Smartcar v3 reference. Queueing, faults, retries and the attempts log are the
+shared ones (simulator/webhook_delivery.py); this module says what Smartcar sends.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-import contextlib
 import copy
 from dataclasses import dataclass, field
-import functools
 import hashlib
 import hmac
 import json
 from typing import TYPE_CHECKING, Any
 import uuid
-
-import aiohttp
 
 from simulator.clock import isoformat
 from simulator.smartcar.accounts import PERMISSIONS
@@ -30,16 +26,15 @@ from simulator.smartcar.endpoints import ENDPOINTS, Call
 from simulator.smartcar.units import UnitSystem
 from simulator.smartcar_v3.signals import SIGNALS, read_signal
 from simulator.vehicle import Vehicle
+from simulator.webhook_delivery import Delivery, Webhook, WebhookHub
 
 if TYPE_CHECKING:
     from simulator.state import SimulatorState
 
 VERSIONS = ("4.0", "2.0")
 MODES = ("LIVE", "TEST")
-DELIVERY_TIMEOUT = 15.0
-RETRY_DELAYS = (25.0, 50.0, 100.0)  # after the first attempt, the second and the third
-FAULTS = ("duplicate", "drop", "delay", "bad_signature", "wrong_key")
 ERROR_STATES = ("ERROR", "RESOLVED")
+VERIFY = "VERIFY"
 # The v2 reads a legacy payload carries, where the car has them.
 LEGACY_PATHS = (
     "/battery",
@@ -64,44 +59,14 @@ def _ms(timestamp: float) -> int:
     return round(timestamp * 1000)
 
 
-@dataclass
-class WebhookFault:
-    """What happens to the next deliveries of a webhook."""
+@dataclass(kw_only=True)
+class SmartcarWebhook(Webhook):
+    """A webhook as the dashboard creates it (signed with the application management token)."""
 
-    type: str
-    times: int
-    seconds: float = 0.0
-
-
-@dataclass
-class Delivery:
-    """One event on its way, with the attempts left."""
-
-    webhook_id: str
-    event_id: str
-    event_type: str
-    vehicle_id: str | None
-    message: dict[str, Any]
-    due: float
-    retry: int = 0
-    key: str | None = None  # signed with another key than the webhook's
-    bad_signature: bool = False
-    challenge: str | None = None  # a VERIFY's, to check the answer
-
-
-@dataclass
-class Webhook:
-    """A webhook as the dashboard creates it, with its subscribed cars and its history."""
-
-    id: str
     name: str
-    url: str
     version: str
     mode: str
-    key: str
     verified: bool = False
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-    faults: list[WebhookFault] = field(default_factory=list)
     # Car -> what it showed at the last delivery (signals or v2 answers), to see what changed.
     sent: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -120,27 +85,27 @@ class Webhook:
         }
 
 
-class SmartcarWebhooks:
-    """The application's webhooks, its subscriptions, and the deliveries under way."""
+class SmartcarWebhooks(WebhookHub[SmartcarWebhook]):
+    """The application's webhooks, its subscriptions, and what Smartcar sends them."""
+
+    retry_delays = (25.0, 50.0, 100.0)  # after the first attempt, the second and the third
 
     def __init__(self, key: str, now: Callable[[], float]) -> None:
         """Sign with key (the application management token); now is the simulator's clock."""
+        super().__init__(now)
         self.key = key
-        self._now = now
-        self.webhooks: dict[str, Webhook] = {}
         # Webhook id -> subscribed car ids; the API may subscribe to a webhook id we do not hold.
         self.subscriptions: dict[str, set[str]] = {}
-        self.queue: list[Delivery] = []
 
-    def create(self, url: str, version: str, mode: str) -> Webhook:
+    def create(self, url: str, version: str, mode: str) -> SmartcarWebhook:
         """A new webhook; its VERIFY is queued at once."""
-        webhook = Webhook(
+        webhook = SmartcarWebhook(
             id=str(uuid.uuid4()),
             name=f"webhook {len(self.webhooks) + 1}",
             url=url,
             version=version,
             mode=mode,
-            key=self.key,
+            secret=self.key,
         )
         self.webhooks[webhook.id] = webhook
         self.subscriptions.setdefault(webhook.id, set())
@@ -150,8 +115,7 @@ class SmartcarWebhooks:
     def delete(self, webhook_id: str) -> bool:
         """Remove a webhook, its subscriptions and its deliveries; whether it existed."""
         self.subscriptions.pop(webhook_id, None)
-        self.queue = [d for d in self.queue if d.webhook_id != webhook_id]
-        return self.webhooks.pop(webhook_id, None) is not None
+        return self.remove(webhook_id)
 
     def subscribe(self, webhook_id: str, vehicle_id: str) -> None:
         """Subscribe a car; the next check sends its first delivery."""
@@ -167,13 +131,13 @@ class SmartcarWebhooks:
         """The cars subscribed to a webhook."""
         return self.subscriptions.get(webhook_id, set())
 
-    def queue_verify(self, webhook: Webhook) -> None:
+    def queue_verify(self, webhook: SmartcarWebhook) -> None:
         """Send VERIFY, as on creation or the dashboard's Verify button."""
         challenge = uuid.uuid4().hex
         if webhook.version == "4.0":
             message: dict[str, Any] = {
                 "eventId": str(uuid.uuid4()),
-                "eventType": "VERIFY",
+                "eventType": VERIFY,
                 "data": {"challenge": challenge},
                 "meta": {"version": "4.0", "webhookId": webhook.id, "webhookName": webhook.name},
             }
@@ -184,10 +148,10 @@ class SmartcarWebhooks:
                 "eventName": "verify",
                 "payload": {"challenge": challenge},
             }
-        self._queue(webhook, "VERIFY", None, message, challenge)
+        self._queue(webhook, VERIFY, None, message)
 
     def queue_vehicle_error(
-        self, webhook: Webhook, vehicle: Vehicle, error: dict[str, Any]
+        self, webhook: SmartcarWebhook, vehicle: Vehicle, error: dict[str, Any]
     ) -> None:
         """Send VEHICLE_ERROR for a subscribed car (v4 webhooks only)."""
         message = {
@@ -210,7 +174,9 @@ class SmartcarWebhooks:
                 car.advance(self._now())
                 await self._deliver_changes(webhook, car, state)
 
-    async def _deliver_changes(self, webhook: Webhook, car: Vehicle, state: SimulatorState) -> None:
+    async def _deliver_changes(
+        self, webhook: SmartcarWebhook, car: Vehicle, state: SimulatorState
+    ) -> None:
         now = self._now()
         if webhook.version == "4.0":
             current = _signals(car)
@@ -258,104 +224,57 @@ class SmartcarWebhooks:
 
     def _queue(
         self,
-        webhook: Webhook,
+        webhook: SmartcarWebhook,
         event_type: str,
         vehicle_id: str | None,
         message: dict[str, Any],
-        challenge: str | None = None,
     ) -> None:
         event_id = str(message.get("eventId") or uuid.uuid4())
-        delivery = Delivery(webhook.id, event_id, event_type, vehicle_id, message, self._now())
-        delivery.challenge = challenge
-        fault = webhook.faults[0] if webhook.faults else None
-        if fault is not None and event_type != "VERIFY":
-            fault.times -= 1
-            if fault.times <= 0:
-                webhook.faults.pop(0)
-            match fault.type:
-                case "drop":
-                    return
-                case "duplicate":
-                    self.queue.append(copy.deepcopy(delivery))
-                case "delay":
-                    delivery.due += fault.seconds
-                case "bad_signature":
-                    delivery.bad_signature = True
-                case "wrong_key":
-                    delivery.key = "not-the-application-management-token"
-        self.queue.append(delivery)
+        self.send(webhook, event_id, event_type, vehicle_id, message)
 
-    def take_due(self, busy: set[str]) -> list[Delivery]:
-        """The deliveries due now, in the order they were queued, but none of a busy webhook:
-        one webhook's deliveries go one at a time."""
-        now = self._now()
-        due = [d for d in self.queue if d.due <= now and d.webhook_id not in busy]
-        self.queue = [d for d in self.queue if d not in due]
-        return due
-
-    async def attempt_in_order(
-        self, session: aiohttp.ClientSession, deliveries: list[Delivery]
-    ) -> None:
-        """Attempt deliveries one after the other (one webhook's, so they arrive in order)."""
-        for delivery in deliveries:
-            await self.attempt(session, delivery)
-
-    async def attempt(self, session: aiohttp.ClientSession, delivery: Delivery) -> None:
-        """POST one attempt; schedule the next one when it fails, or drop it after the last."""
-        webhook = self.webhooks.get(delivery.webhook_id)
-        if webhook is None:
-            return
+    def body(self, webhook: SmartcarWebhook, delivery: Delivery) -> bytes:
+        """The message, with `meta.deliveryId` new for every attempt (eventId stays)."""
         message = copy.deepcopy(delivery.message)
         if isinstance(meta := message.get("meta"), dict):
-            meta["deliveryId"] = str(uuid.uuid4())  # new for every attempt; eventId stays
+            meta["deliveryId"] = str(uuid.uuid4())
             meta["deliveredAt"] = _ms(self._now())
-        body = json.dumps(message).encode()
-        signature = sign(delivery.key or webhook.key, body)
-        if delivery.bad_signature:
-            signature = signature[::-1]
+        return json.dumps(message).encode()
+
+    def sign(self, key: str, body: bytes) -> str:
+        """`SC-Signature`."""
+        return sign(key, body)
+
+    def headers(
+        self, webhook: SmartcarWebhook, delivery: Delivery, signature: str
+    ) -> dict[str, str]:
+        """JSON from Smartcar, signed but for VERIFY."""
         headers = {"Content-Type": "application/json", "User-Agent": "Smartcar/4.0"}
-        if delivery.challenge is None:  # VERIFY comes unsigned
+        if delivery.event_type != VERIFY:
             headers["SC-Signature"] = signature
-        status: int | None = None
-        answer: Any = None
-        failure: str | None = None
+        return headers
+
+    def exempt(self, delivery: Delivery) -> bool:
+        """VERIFY: no fault touches it, and a failed one is not sent again."""
+        return delivery.event_type == VERIFY
+
+    def delivered(
+        self, webhook: SmartcarWebhook, delivery: Delivery, status: int | None, answer: bytes
+    ) -> bool:
+        """A 2xx; for VERIFY also the right answer, which verifies the webhook."""
+        ok = super().delivered(webhook, delivery, status, answer)
+        if delivery.event_type != VERIFY:
+            return ok
+        message = delivery.message
+        challenge = (message.get("data") or message.get("payload") or {})["challenge"]
         try:
-            async with session.post(
-                webhook.url,
-                data=body,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT),
-                allow_redirects=False,
-            ) as response:
-                status = response.status
-                if delivery.challenge is not None:
-                    answer = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            failure = type(error).__name__
-        ok = status is not None and 200 <= status < 300
-        if delivery.challenge is not None:
-            expected = sign(webhook.key, delivery.challenge.encode())
-            webhook.verified = (
-                ok and isinstance(answer, dict) and answer.get("challenge") == expected
-            )
-            ok = webhook.verified
-        webhook.attempts.append(
-            {
-                "time": isoformat(self._now()),
-                "event_id": delivery.event_id,
-                "event_type": delivery.event_type,
-                "vehicle_id": delivery.vehicle_id,
-                "retry": delivery.retry,
-                "status": status,
-                "error": failure,
-                "delivered": ok,
-            }
+            answered = json.loads(answer)
+        except ValueError:
+            answered = None
+        expected = sign(webhook.secret, str(challenge).encode())
+        webhook.verified = (
+            ok and isinstance(answered, dict) and answered.get("challenge") == expected
         )
-        if ok or delivery.challenge is not None or delivery.retry >= len(RETRY_DELAYS):
-            return
-        delivery.due = self._now() + RETRY_DELAYS[delivery.retry]
-        delivery.retry += 1
-        self.queue.append(delivery)
+        return webhook.verified
 
 
 def _vehicle_json(car: Vehicle) -> dict[str, Any]:
@@ -417,33 +336,3 @@ async def _v2_answers(car: Vehicle, state: SimulatorState, now: float) -> dict[s
 
 def _v2_headers(car: Vehicle) -> dict[str, str]:
     return {"sc-unit-system": "metric", "sc-data-age": isoformat(car.state.updated_at)}
-
-
-async def run_deliveries(state: SimulatorState, wake: asyncio.Event) -> None:
-    """Deliver for as long as the simulator runs: woken after every request, else each second."""
-    busy: dict[str, asyncio.Task[None]] = {}
-
-    def done(webhook_id: str, _: asyncio.Task[None]) -> None:
-        busy.pop(webhook_id, None)
-        wake.set()
-
-    async with aiohttp.ClientSession() as session:
-        try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), 1.0)
-                wake.clear()
-                state.hm_webhooks.find_changes(state)
-                await state.hm_webhooks.deliver(session)
-                hub = state.smartcar_webhooks
-                await hub.find_changes(state)
-                by_webhook: dict[str, list[Delivery]] = {}
-                for delivery in hub.take_due(set(busy)):
-                    by_webhook.setdefault(delivery.webhook_id, []).append(delivery)
-                for webhook_id, deliveries in by_webhook.items():
-                    task = asyncio.create_task(hub.attempt_in_order(session, deliveries))
-                    busy[webhook_id] = task
-                    task.add_done_callback(functools.partial(done, webhook_id))
-        finally:
-            for task in list(busy.values()):
-                task.cancel()

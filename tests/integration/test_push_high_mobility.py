@@ -1,8 +1,10 @@
 """High Mobility's webhook through Home Assistant: signed pings and clearance changes, which
-show at once and pause the fleet's clearance reads while the webhook works."""
+show at once and pause the fleet's clearance reads while the webhook works; a delivery sent
+twice is taken once, a mis-signed one is refused."""
 
 from datetime import timedelta
 import json
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -18,13 +20,22 @@ from custom_components.connected_car.providers.high_mobility import CONF_HM_WEBH
 from custom_components.connected_car.push import NO_URL_ISSUE
 
 from .helpers import state_of
-from .high_mobility import APPROVAL_DELAY, BMW, RENAULT, add_to_fleet, advance, connect_hm
+from .high_mobility import (
+    APPROVAL_DELAY,
+    BMW,
+    RENAULT,
+    add_to_fleet,
+    advance,
+    connect_hm,
+    outcome,
+)
 from .simulator_control import SimulatorControl
 from .test_push import external_url, until  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "current_request_with_host", "credentials")
 
 SECRET = "sim-hm-webhook-secret"
+FLEET_PATH = "/v1/fleets/vehicles"
 
 
 async def _requests(sim: SimulatorControl) -> int:
@@ -95,7 +106,7 @@ async def test_clearance_changes_come_by_push_and_the_fleet_reads_pause(
     # A delivery signed with another secret, unsigned, or altered: refused, nothing changes.
     client = await hass_client_no_auth()
     path = URL(url).path
-    body = b'{"vehicle": {"vin": "VF1RCB00067891234"}, "event": {"action": "fleet_clearance_changed", "detail": {"status": "revoked"}}}'
+    body = b'{"vehicle": {"vin": "VF1RCB00067891234"}, "event": {"action": "revoked"}}'
     headers = {"X-HM-Event": "fleet_clearance_changed", "Content-Type": "application/json"}
     for signature in (sign("another-secret", body), None, sign(SECRET, body + b" ")):
         sent = headers | ({"X-HM-Signature-256": signature} if signature else {})
@@ -113,10 +124,7 @@ async def test_clearance_changes_come_by_push_and_the_fleet_reads_pause(
     assert state_of(hass, "sensor.renault_1234_data_access") == "revoked"
     # A car the entry does not have, or a state the fleet does not list: nothing shown changes.
     for vin, status in (("WVWZZZ1JZXW000001", "approved"), (RENAULT, "teleported")):
-        message = {
-            "vehicle": {"vin": vin},
-            "event": {"action": "fleet_clearance_changed", "detail": {"status": status}},
-        }
+        message = {"vehicle": {"vin": vin}, "event": {"action": status}}
         body = json.dumps(message).encode()
         signed = headers | {"X-HM-Signature-256": sign(SECRET, body), "X-HM-Delivery": vin}
         response = await client.post(path, data=body, headers=signed)
@@ -129,3 +137,77 @@ async def test_clearance_changes_come_by_push_and_the_fleet_reads_pause(
     await hass.async_block_till_done()
     [listed] = await sim.call("GET", "/webhooks")
     assert listed["provider"] == "high_mobility"
+
+
+async def test_a_duplicate_is_taken_once_and_a_mis_signed_delivery_changes_nothing(
+    hass: HomeAssistant,
+    external_url: str,  # noqa: F811
+    sim: SimulatorControl,
+) -> None:
+    """The simulator's faults on High Mobility's webhook: `duplicate` sends the same delivery
+    (the same X-HM-Delivery) twice, `bad_signature` signs one wrongly."""
+    await add_to_fleet(sim, (BMW, "bmw"))
+    await advance(sim, APPROVAL_DELAY)
+    entry = (await connect_hm(hass, fleet_cars=[BMW]))["result"]
+    await hass.async_block_till_done()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"poll_minutes": 15, "keep_cars": [BMW], "fleet_cars": [], CONF_HM_WEBHOOK_SECRET: SECRET},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    push, clearances = entry.runtime_data.push, entry.runtime_data.clearances
+    assert state_of(hass, "sensor.bmw_7213_data_access") == "approved"
+    webhook = await sim.call("POST", "/webhooks", {"provider": "high_mobility", "url": push.url})
+
+    async def attempts(event_type: str, count: int) -> list[dict[str, Any]]:
+        done: list[dict[str, Any]] = []
+
+        async def arrived() -> bool:
+            nonlocal done
+            [listed] = await sim.call("GET", "/webhooks")
+            done = [a for a in listed["attempts"] if a["event_type"] == event_type]
+            return len(done) >= count
+
+        await until(hass, arrived)
+        return done
+
+    await attempts("ping", 1)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    # The owner revokes the BMW's access; its change is sent twice. The fleet's reads hang
+    # meanwhile, so only the pushes can change what Home Assistant holds.
+    steps = len(clearances.states[BMW].changelog)
+    await sim.call("POST", f"/webhooks/{webhook['id']}/faults", {"type": "duplicate"})
+    await sim.call(
+        "POST",
+        "/errors",
+        {"provider": "high_mobility", "type": "TIMEOUT", "code": None, "path": FLEET_PATH},
+    )
+    await outcome(sim, BMW, "revoke", after=0)
+    first, again = await attempts("fleet_clearance_changed", 2)
+    assert first["event_id"] == again["event_id"]  # the same X-HM-Delivery
+    assert (first["status"], again["status"]) == (200, 200)
+
+    async def revoked() -> bool:
+        return state_of(hass, "sensor.bmw_7213_data_access") == "revoked"
+
+    await until(hass, revoked)
+    changelog = clearances.states[BMW].changelog
+    assert len(changelog) == steps + 1  # taken once
+    assert push.rejected == 0
+    await sim.call("DELETE", "/errors")  # the fleet answers again
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    # Asked again, the BMW is pending; that change comes signed wrongly: refused, nothing changes.
+    await sim.call("POST", f"/webhooks/{webhook['id']}/faults", {"type": "bad_signature"})
+    await add_to_fleet(sim, (BMW, "bmw"))
+    *_, forged = await attempts("fleet_clearance_changed", 3)
+    assert (forged["status"], forged["delivered"]) == (401, False)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert push.rejected == 1
+    assert push.last_delivery_text.endswith(": refused: signature does not match")
+    assert state_of(hass, "sensor.bmw_7213_data_access") == "revoked"
+    fleet = (await sim.call("GET", "/high_mobility"))["environments"]["production"]["fleet"]
+    assert {car["vin"]: car["status"] for car in fleet}[BMW] == "pending"

@@ -1,4 +1,5 @@
-"""Smartcar webhooks out of the simulator: VERIFY, signed deliveries on change, retries, faults.
+"""Webhooks out of the simulator: Smartcar's VERIFY, signed deliveries on change, retries and
+faults; High Mobility's pings and clearance changes, with the same faults and no retries.
 
 A receiver on loopback stands in for Home Assistant; what it gets is checked on the wire and read
 with the integration's own webhook reader, so both agree with the documented envelopes.
@@ -16,13 +17,17 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 import pytest
 
+from custom_components.connected_car.api import high_mobility_webhooks
 from custom_components.connected_car.api.model import Feature, Odometer, Security
-from custom_components.connected_car.api.push import PushDelivery
+from custom_components.connected_car.api.push import PushDelivery, PushedClearance, SignatureError
 from custom_components.connected_car.api.smartcar_webhooks import read_delivery
 from simulator.garage import FORD_F150_ID, TESLA_MODEL_3_ID
+from tests.simulator.high_mobility.raw import APPROVAL_DELAY, access_token, add
 
 AMT = "sim-management-token"
 SMARTCAR_CARS = 4
+HM_SECRET = "sim-hm-webhook-secret"
+BMW, RENAULT = "WBY71AW010FP87213", "VF1RCB00067891234"
 
 
 @dataclass
@@ -38,6 +43,9 @@ class Received:
         delivery = read_delivery(key, self.body, self.headers.get("SC-Signature"))
         assert isinstance(delivery, PushDelivery)
         return delivery
+
+    def hm_delivery(self) -> PushDelivery:
+        return high_mobility_webhooks.read_delivery(HM_SECRET, self.body, self.headers)
 
 
 @dataclass
@@ -400,3 +408,145 @@ async def test_a_subscription_of_a_deleted_car_or_webhook_sends_nothing(
     response = await simulator.control("DELETE", f"/webhooks/{webhook['id']}")
     assert response.status == 200
     assert hub.queue == []
+
+
+# High Mobility
+
+
+async def create_hm(simulator, receiver: Receiver) -> dict[str, Any]:
+    """High Mobility's webhook; its ping is answered before this returns."""
+    body = {"provider": "high_mobility", "url": receiver.url}
+    response = await simulator.control("POST", "/webhooks", body)
+    assert response.status == 201, await response.text()
+    created = dict(await response.json())
+    assert created["secret"] == HM_SECRET
+    [ping] = await receiver.wait_for(1)
+    assert ping.headers["X-HM-Event"] == "ping"
+    return created
+
+
+async def add_to_fleet(simulator, *vins: str) -> None:
+    """Ask for the cars' clearance: each becomes pending, which the webhook tells."""
+    token = await access_token(simulator)
+    for vin in vins:
+        await add(simulator, token, {"vin": vin, "brand": "bmw" if vin == BMW else "renault"})
+
+
+async def add_fault(simulator, webhook: dict[str, Any], fault: dict[str, Any]) -> None:
+    response = await simulator.control("POST", f"/webhooks/{webhook['id']}/faults", fault)
+    assert response.status == 201, await response.text()
+
+
+async def test_hm_ping_then_clearance_changes_on_the_documented_wire(simulator, receiver) -> None:
+    webhook = await create_hm(simulator, receiver)
+    [ping] = receiver.received
+    assert ping.headers["User-Agent"] == "HM-Webhook/1.2.0"
+    assert ping.headers["Content-Type"] == "application/json"
+    assert ping.hm_delivery() == PushDelivery(event_id=ping.headers["X-HM-Delivery"])
+    await add_to_fleet(simulator, BMW)
+    [_, pending] = await receiver.wait_for(2)
+    assert pending.headers["X-HM-Event"] == "fleet_clearance_changed"
+    assert pending.headers["X-HM-Signature-256"].startswith("sha256=")
+    assert pending.message == {"vehicle": {"vin": BMW}, "event": {"action": "pending"}}
+    await simulator.control("POST", "/clock", {"advance": APPROVAL_DELAY})
+    [*_, approved] = await receiver.wait_for(3)
+    assert approved.hm_delivery().clearances == (PushedClearance(BMW, "approved"),)
+    # A rejection says why in `detail`.
+    outcome = {"vin": RENAULT, "outcome": "reject", "reason": "invalid VIN"}
+    response = await simulator.control("POST", "/high_mobility/outcomes", outcome)
+    assert response.status == 201, await response.text()
+    await add_to_fleet(simulator, RENAULT)
+    await simulator.control("POST", "/clock", {"advance": APPROVAL_DELAY})
+    [*_, rejected] = await receiver.wait_for(5)
+    assert rejected.message["event"] == {"action": "rejected", "detail": "invalid VIN"}
+    assert rejected.hm_delivery().clearances == (
+        PushedClearance(RENAULT, "rejected", "invalid VIN"),
+    )
+    [shown] = await listed(simulator)
+    assert (shown["id"], shown["provider"], shown["faults"]) == (
+        webhook["id"],
+        "high_mobility",
+        [],
+    )
+    assert [a["event_type"] for a in shown["attempts"]] == ["ping"] + 4 * [
+        "fleet_clearance_changed"
+    ]
+    assert all(a["delivered"] and a["retry"] == 0 for a in shown["attempts"])
+    assert [a["event_id"] for a in shown["attempts"]] == [
+        r.headers["X-HM-Delivery"] for r in receiver.received
+    ]
+
+
+async def test_hm_fault_duplicate_sends_the_same_delivery_twice(simulator, receiver) -> None:
+    webhook = await create_hm(simulator, receiver)
+    await add_fault(simulator, webhook, {"type": "duplicate"})
+    [fault] = (await listed(simulator))[0]["faults"]
+    assert fault == {"type": "duplicate", "times": 1, "seconds": 0.0}
+    await add_to_fleet(simulator, BMW)
+    [_, one, two] = await receiver.wait_for(3)
+    assert one.headers["X-HM-Delivery"] == two.headers["X-HM-Delivery"]
+    assert one.body == two.body
+    assert one.hm_delivery() == two.hm_delivery()
+    await receiver.nothing_more(3)
+
+
+async def test_hm_fault_drop_then_delay(simulator, receiver) -> None:
+    webhook = await create_hm(simulator, receiver)
+    await add_fault(simulator, webhook, {"type": "drop"})
+    await add_to_fleet(simulator, BMW)
+    await receiver.nothing_more(1)  # lost
+    await add_fault(simulator, webhook, {"type": "delay", "seconds": APPROVAL_DELAY + 100})
+    await add_to_fleet(simulator, RENAULT)
+    await receiver.nothing_more(1)  # held on the simulator's clock
+    # Both cars are approved meanwhile: those later changes overtake the held one.
+    await simulator.control("POST", "/clock", {"advance": APPROVAL_DELAY})
+    later = (await receiver.wait_for(3))[1:]
+    assert {r.hm_delivery().clearances for r in later} == {
+        (PushedClearance(BMW, "approved"),),
+        (PushedClearance(RENAULT, "approved"),),
+    }
+    await simulator.control("POST", "/clock", {"advance": 100})
+    [*_, held] = await receiver.wait_for(4)
+    assert held.hm_delivery().clearances == (PushedClearance(RENAULT, "pending"),)
+
+
+@pytest.mark.parametrize("fault", ["bad_signature", "wrong_key"])
+async def test_hm_fault_signatures(simulator, receiver, fault: str) -> None:
+    webhook = await create_hm(simulator, receiver)
+    await add_fault(simulator, webhook, {"type": fault})
+    await add_to_fleet(simulator, BMW)
+    [_, forged] = await receiver.wait_for(2)
+    assert forged.headers["X-HM-Signature-256"].startswith("sha256=")
+    with pytest.raises(SignatureError):
+        forged.hm_delivery()
+    await simulator.control("POST", "/clock", {"advance": APPROVAL_DELAY})
+    [*_, signed] = await receiver.wait_for(3)  # the fault was for one delivery
+    assert signed.hm_delivery().clearances == (PushedClearance(BMW, "approved"),)
+
+
+async def test_a_failed_hm_delivery_is_not_sent_again(simulator, receiver) -> None:
+    receiver.status = 500
+    await create_hm(simulator, receiver)
+    await add_to_fleet(simulator, BMW)
+    await receiver.wait_for(2)
+    await simulator.control("POST", "/clock", {"advance": 300})
+    await receiver.nothing_more(2)  # High Mobility documents no retries
+    attempts = (await listed(simulator))[0]["attempts"]
+    assert [(a["event_type"], a["retry"], a["status"], a["delivered"]) for a in attempts] == [
+        ("ping", 0, 500, False),
+        ("fleet_clearance_changed", 0, 500, False),
+    ]
+
+
+async def test_smartcar_only_requests_refuse_a_hm_webhook(simulator, receiver) -> None:
+    webhook = await create_hm(simulator, receiver)
+    for path, body in (
+        ("verify", None),
+        ("vehicle_errors", {"vehicle_id": FORD_F150_ID, "type": "X", "state": "ERROR"}),
+    ):
+        response = await simulator.control("POST", f"/webhooks/{webhook['id']}/{path}", body)
+        assert response.status == 400
+        assert "High Mobility" in (await response.json())["error"]
+    response = await simulator.control("DELETE", f"/webhooks/{webhook['id']}")
+    assert response.status == 200
+    assert await listed(simulator) == []

@@ -1,10 +1,14 @@
 """High Mobility's webhook deliveries: `fleet_clearance_changed` and `ping`.
 
 Each delivery is signed: `X-HM-Signature-256: sha256=<hex HMAC-SHA256 of the raw body, keyed
-with the webhook secret>`, checked in constant time before the body is parsed. `X-HM-Event` names
-the event and `X-HM-Delivery` the delivery. The body, `{vehicle: {vin}, event: {action, detail?}}`,
-is unconfirmed (see the providers reference): a clearance change whose detail names no known
-state still says that the car's clearance moved on.
+with the webhook secret>`, checked in constant time before the body is parsed (the deprecated
+SHA-1 `X-HM-Signature` is ignored). `X-HM-Event` names the event and `X-HM-Delivery` is the
+delivery's unique identifier, which we take as its event id. High Mobility's webhook docs say a
+clearance change carries the new state in `event.action` and any further details (such as why
+a car was rejected) in `event.detail`; the VIN's place, `vehicle.vin`, is where a public fleet
+receiver reads it. The ping's body is not documented: without `X-HM-Event`, a body with a VIN
+and an action is a clearance change and anything else signed is a ping. A clearance change
+whose action names no known state still says that the car's clearance moved on.
 """
 
 from __future__ import annotations
@@ -45,29 +49,33 @@ def read_delivery(secret: str, body: bytes, headers: Mapping[str, str]) -> PushD
     if not isinstance(message, dict):
         raise MalformedDeliveryError
     event = _object(message.get("event"))
-    name = headers.get(EVENT_HEADER) or event.get("action")
+    vin = _object(message.get("vehicle")).get("vin")
+    name = headers.get(EVENT_HEADER) or (
+        CLEARANCE_CHANGED if isinstance(vin, str) and "action" in event else PING
+    )
     event_id = headers.get(DELIVERY_HEADER) or hashlib.sha256(body).hexdigest()
     if name == PING:
         return PushDelivery(event_id=event_id)
-    if name != CLEARANCE_CHANGED:
+    if name != CLEARANCE_CHANGED or not isinstance(vin, str) or not vin:
         raise MalformedDeliveryError
-    vin = _object(message.get("vehicle")).get("vin")
-    if not isinstance(vin, str) or not vin:
-        raise MalformedDeliveryError
-    detail = event.get("detail")
-    status, reason = (detail, None) if isinstance(detail, str) else _status(_object(detail))
+    action = event.get("action")
     return PushDelivery(
         event_id=event_id,
-        clearances=(PushedClearance(vin, status.lower() if status else None, reason),),
+        clearances=(
+            PushedClearance(
+                vin,
+                action.lower() if isinstance(action, str) and action else None,
+                _reason(event.get("detail")),
+            ),
+        ),
     )
 
 
-def _status(detail: dict[str, Any]) -> tuple[str | None, str | None]:
-    status, reason = detail.get("status"), detail.get("reason")
-    return (
-        status if isinstance(status, str) else None,
-        reason if isinstance(reason, str) else None,
-    )
+def _reason(detail: Any) -> str | None:
+    """The reason a detail gives: the detail itself, or an object's reason or description."""
+    if isinstance(detail, dict):
+        detail = detail.get("reason") or detail.get("description")
+    return detail if isinstance(detail, str) and detail else None
 
 
 def _object(value: Any) -> dict[str, Any]:
