@@ -183,7 +183,7 @@ async def _commands_confirmed_by_push(
         )
 
         async def confirmed(coordinator: Any = coordinator) -> bool:
-            return not coordinator._awaiting_push
+            return not coordinator.awaiting_push
 
         await until(hass, confirmed, freezer)
         latencies.append(_wall() - started)

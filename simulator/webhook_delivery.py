@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from simulator.state import SimulatorState
 
 DELIVERY_TIMEOUT = 15.0
-FAULTS = ("duplicate", "drop", "delay", "bad_signature", "wrong_key")
+FAULTS = ("duplicate", "drop", "delay", "reorder", "bad_signature", "wrong_key")
 WRONG_KEY = "not-the-webhook-secret"
 
 
@@ -61,6 +61,7 @@ class Webhook:
     secret: str
     attempts: list[dict[str, Any]] = field(default_factory=list)
     faults: list[WebhookFault] = field(default_factory=list)
+    held: Delivery | None = None  # a `reorder` fault holds it until the next one is queued
 
 
 class WebhookHub[W: Webhook]:
@@ -115,22 +116,26 @@ class WebhookHub[W: Webhook]:
         """Queue a delivery, as the webhook's next fault changes it."""
         delivery = Delivery(webhook.id, event_id, event_type, vehicle_id, message, self._now())
         fault = webhook.faults[0] if webhook.faults and not self.exempt(delivery) else None
+        held, webhook.held = webhook.held, None  # a reordered one goes after this one
+        going: Delivery | None = delivery
         if fault is not None:
             fault.times -= 1
             if fault.times <= 0:
                 webhook.faults.pop(0)
             match fault.type:
                 case "drop":
-                    return
+                    going = None
                 case "duplicate":  # the same delivery, sent twice
                     self.queue.append(copy.deepcopy(delivery))
                 case "delay":
                     delivery.due += fault.seconds
+                case "reorder":  # held back until the next one is queued
+                    webhook.held, going = delivery, None
                 case "bad_signature":
                     delivery.bad_signature = True
                 case "wrong_key":
                     delivery.key = WRONG_KEY
-        self.queue.append(delivery)
+        self.queue.extend(d for d in (going, held) if d is not None)
 
     def take_due(self, busy: set[str]) -> list[Delivery]:
         """The deliveries due now, in the order they were queued, but none of a busy webhook:

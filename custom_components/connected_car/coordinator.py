@@ -730,6 +730,11 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             async_call_later(self.hass, PUSH_CONFIRM_WAIT, not_pushed),
         )
 
+    @property
+    def awaiting_push(self) -> set[Feature]:
+        """The features whose command result push has yet to confirm."""
+        return set(self._awaiting_push)
+
     @callback
     def _stop_awaiting_push(self, feature: Feature) -> None:
         if awaited := self._awaiting_push.pop(feature, None):

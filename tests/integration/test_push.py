@@ -542,7 +542,7 @@ async def test_a_command_is_confirmed_by_push_and_read_only_when_push_stays_sile
     assert hass.states.get(lock_id).state == LockState.LOCKED  # shown at once, as expected
 
     async def pushed_confirmation() -> bool:
-        return not coordinator._awaiting_push
+        return not coordinator.awaiting_push
 
     await until(hass, pushed_confirmation)
     assert await billed() == before + 1  # the command only: push brought its result
@@ -553,26 +553,22 @@ async def test_a_command_is_confirmed_by_push_and_read_only_when_push_stays_sile
     await hass.services.async_call(LOCK_DOMAIN, "unlock", {"entity_id": lock_id}, blocking=True)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert await billed() == before + 2
-    assert feature_awaited(coordinator) == {Feature.SECURITY}
+    assert coordinator.awaiting_push == {Feature.SECURITY}
     async_fire_time_changed(hass, dt_util.utcnow() + PUSH_CONFIRM_WAIT + timedelta(seconds=1))
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert feature_awaited(coordinator) == set()
+    assert coordinator.awaiting_push == set()
     assert await billed() == before + 3  # the command and one read of the lock
     assert hass.states.get(lock_id).state == LockState.UNLOCKED
 
     # An entry unloaded while it waits for a pushed result reads nothing afterwards.
     await hass.services.async_call(LOCK_DOMAIN, "lock", {"entity_id": lock_id}, blocking=True)
-    assert feature_awaited(coordinator) == {Feature.SECURITY}
+    assert coordinator.awaiting_push == {Feature.SECURITY}
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    assert feature_awaited(coordinator) == set()
+    assert coordinator.awaiting_push == set()
     async_fire_time_changed(hass, dt_util.utcnow() + PUSH_CONFIRM_WAIT + timedelta(seconds=1))
     await hass.async_block_till_done(wait_background_tasks=True)
     assert await billed() == before + 4  # the lock command only
-
-
-def feature_awaited(coordinator: VehicleCoordinator) -> set[Feature]:
-    return set(coordinator._awaiting_push)
 
 
 async def test_a_command_without_push_is_confirmed_by_one_read(
@@ -587,7 +583,7 @@ async def test_a_command_without_push_is_confirmed_by_one_read(
         LOCK_DOMAIN, "lock", {"entity_id": "lock.ford_f_150_door_lock"}, blocking=True
     )
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert not coordinator._awaiting_push
+    assert not coordinator.awaiting_push
     assert (await sim.stats())["vehicles"][ford["id"]]["billable"] == before + 2
 
 

@@ -344,6 +344,16 @@ async def test_fault_drop_then_delay(simulator, receiver) -> None:
     assert delayed.delivery().updates[0].snapshot.readings[Feature.ODOMETER] == Odometer(2.0)
 
 
+async def test_fault_reorder_sends_a_delivery_after_the_next_one(simulator, receiver) -> None:
+    await deliveries_after_fault(simulator, receiver, {"type": "reorder"}, 0)
+    await receiver.nothing_more(1)  # the first delivery of the car is held back
+    await simulator.control("PATCH", f"/vehicles/{FORD_F150_ID}", {"odometer": 3.0})
+    [_, newer, older] = await receiver.wait_for(3)
+    assert newer.message["triggers"][0]["type"] == "SIGNAL_UPDATED"
+    assert older.message["triggers"][0]["type"] == "FIRST_DELIVERY"
+    assert newer.delivery().updates[0].snapshot.readings[Feature.ODOMETER] == Odometer(3.0)
+
+
 async def test_delete_stops_deliveries(simulator, receiver) -> None:
     webhook = await create(simulator, receiver)
     await receiver.wait_for(1 + SMARTCAR_CARS)
