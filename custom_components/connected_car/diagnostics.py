@@ -54,6 +54,12 @@ async def async_get_config_entry_diagnostics(
             "errors": {
                 str(f): asdict(e.details) for f, e in (c.data.errors.items() if c.data else ())
             },
+            "data_source": c.data_source if c.has_push else None,
+            "last_push_received": (
+                c.last_push_received.isoformat() if c.last_push_received else None
+            ),
+            "pushes_rejected": c.pushes_rejected,
+            "awaiting_push": sorted(c.awaiting_push),
         }
         for index, c in enumerate(entry.runtime_data.coordinators.values())
     }
@@ -68,14 +74,22 @@ async def async_get_config_entry_diagnostics(
             }
             for vin, car in clearances.cars.items()
         ]
-    return async_redact_data(
-        {
-            "entry": {
-                "data": entry_data,
-                "options": dict(entry.options),
-                "unique_id": entry.unique_id,
-            },
-            "cars": cars,
+    diagnostics: dict[str, Any] = {
+        "entry": {
+            "data": entry_data,
+            "options": dict(entry.options),
+            "unique_id": entry.unique_id,
         },
-        TO_REDACT,
-    )
+        "cars": cars,
+    }
+    to_redact = set(TO_REDACT)
+    if (push := entry.runtime_data.push) is not None:
+        # Whether deliveries can come, not where: the URL holds the webhook's id.
+        diagnostics["push"] = {
+            "url_known": push.url is not None,
+            "live": push.live,
+            "last_delivery": push.last_delivery_text,
+            "rejected": push.rejected,
+        }
+        to_redact.add(push.support.secret_option)  # the key deliveries are signed with
+    return async_redact_data(diagnostics, to_redact)

@@ -23,6 +23,9 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
@@ -692,3 +695,27 @@ async def test_when_pushes_stop_coming_the_car_is_polled_again(
     assert (await sim.stats())["vehicles"][ford["id"]]["billable"] > read_before
     assert coordinator.update_interval is not None
     assert coordinator.update_interval < timedelta(hours=12)
+
+
+async def test_diagnostics_show_push_but_not_its_key_or_url(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    external_url: str,
+    setup_integration: SetupIntegration,
+    sim: SimulatorControl,
+) -> None:
+    """The diagnostics say whether push feeds each car, never the token or the webhook URL."""
+    entry = await setup_integration()
+    ford, coordinator, _ = await _push_healthy_ford(hass, entry, sim)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    text = str(diagnostics)
+    assert AMT not in text
+    assert entry.runtime_data.push.webhook_id not in text
+    assert diagnostics["entry"]["options"][CONF_MANAGEMENT_TOKEN] == "**REDACTED**"
+    assert diagnostics["push"]["live"]
+    assert diagnostics["push"]["last_delivery"].endswith(": signature valid")
+    [car] = [c for c in diagnostics["cars"].values() if c["model"] == ford["model"]]
+    assert car["data_source"] == "push"
+    assert car["last_push_received"] == coordinator.last_push_received.isoformat()
+    assert car["pushes_rejected"] == 0

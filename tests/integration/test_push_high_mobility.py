@@ -11,6 +11,9 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
@@ -47,6 +50,7 @@ async def _requests(sim: SimulatorControl) -> int:
 async def test_clearance_changes_come_by_push_and_the_fleet_reads_pause(
     hass: HomeAssistant,
     external_url: str,  # noqa: F811
+    hass_client: ClientSessionGenerator,
     hass_client_no_auth: ClientSessionGenerator,
     sim: SimulatorControl,
 ) -> None:
@@ -73,6 +77,9 @@ async def test_clearance_changes_come_by_push_and_the_fleet_reads_pause(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options[CONF_HM_WEBHOOK_SECRET] == SECRET
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert SECRET not in str(diagnostics)
+    assert diagnostics["entry"]["options"][CONF_HM_WEBHOOK_SECRET] == "**REDACTED**"
     assert state_of(hass, "sensor.renault_1234_data_access") == "pending"
     assert not ir.async_get(hass).async_get_issue(DOMAIN, f"{NO_URL_ISSUE}_{entry.entry_id}")
     clearances = entry.runtime_data.clearances
