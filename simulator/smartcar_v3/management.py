@@ -4,8 +4,10 @@
 changes are delivered from then on) and fills its signal store again (a car the control API
 marked unsubscribed answers an empty signal list until then). `GET /subscriptions` lists them
 (filters `filter[webhookId]`, `filter[vehicleId]`, `filter[userId]`) and `DELETE
-/subscriptions/{id}` ends one. The list's body is not documented in the reference: JSON:API
-items `{id, type: "subscription", attributes: {webhookId, vehicleId}}`.
+/subscriptions/{id}` ends one. Each item is the subscription resource as Smartcar's "Get
+subscription" reference shows it: `{type: "subscription", id, attributes: {vehicle: {make, model,
+year, mode, powertrainType}}, meta: {createdAt, updatedAt}, relationships: {webhook, user,
+vehicle: {data: {type, id}}}, links: {self}}`; the list wraps them in `data` (JSON:API).
 """
 
 import json
@@ -14,9 +16,16 @@ import uuid
 
 from aiohttp import web
 
+from simulator.clock import isoformat
 from simulator.faults import injected_reply_middleware
 from simulator.latency import latency_middleware
-from simulator.smartcar_v3.api import VERSION, authorize, injected_fault, smartcar_v3_middleware
+from simulator.smartcar_v3.api import (
+    VERSION,
+    authorize,
+    injected_fault,
+    smartcar_v3_middleware,
+    vehicle_resource,
+)
 from simulator.smartcar_v3.errors import SmartcarV3Error
 from simulator.state import SimulatorState, state_of
 
@@ -88,17 +97,49 @@ async def list_subscriptions(request: web.Request) -> web.Response:
     query = request.query
     user_id = query.get("filter[userId]")
     items = [
-        {
-            "id": sub_id,
-            "type": "subscription",
-            "attributes": {"webhookId": webhook_id, "vehicleId": vehicle_id},
-        }
+        _resource(state, sub_id, webhook_id, vehicle_id)
         for sub_id, (webhook_id, vehicle_id) in sorted(_subscriptions(state).items())
         if query.get("filter[webhookId]", webhook_id) == webhook_id
         and query.get("filter[vehicleId]", vehicle_id) == vehicle_id
         and (user_id is None or state.smartcar_v3.connection(user_id, vehicle_id) is not None)
     ]
     return web.json_response({"data": items, "meta": {"totalCount": len(items)}})
+
+
+def _resource(
+    state: SimulatorState, sub_id: str, webhook_id: str, vehicle_id: str
+) -> dict[str, Any]:
+    """A subscription as the Management API shows it."""
+    car = state.vehicles.get(vehicle_id)
+    owner = next(
+        (user for user, car_id in state.smartcar_v3.connections if car_id == vehicle_id), None
+    )
+    now = isoformat(state.clock.now())
+
+    def related(kind: str, related_id: str | None) -> dict[str, Any]:
+        return {
+            "data": {"type": kind, "id": related_id},
+            "links": {"related": f"/{kind}s/{related_id}"},
+        }
+
+    vehicle = {"mode": "live"}
+    if car is not None:
+        attributes = vehicle_resource(car, "", "live")["attributes"]
+        vehicle = {
+            key: attributes[key] for key in ("make", "model", "year", "mode", "powertrainType")
+        }
+    return {
+        "type": "subscription",
+        "id": sub_id,
+        "attributes": {"vehicle": vehicle},
+        "meta": {"createdAt": now, "updatedAt": now},
+        "relationships": {
+            "webhook": related("webhook", webhook_id),
+            "user": related("user", owner),
+            "vehicle": related("vehicle", vehicle_id),
+        },
+        "links": {"self": f"{SUBSCRIPTIONS}/{sub_id}"},
+    }
 
 
 async def delete_subscription(request: web.Request) -> web.Response:

@@ -492,7 +492,10 @@ async def test_subscriptions_are_listed_and_deleted(v3) -> None:
     body = await response.json()
     [item] = body["data"]
     assert item["type"] == "subscription"
-    assert item["attributes"] == {"webhookId": "hook", "vehicleId": FORD_F150_ID}
+    assert item["relationships"]["webhook"]["data"] == {"type": "webhook", "id": "hook"}
+    assert item["relationships"]["vehicle"]["data"] == {"type": "vehicle", "id": FORD_F150_ID}
+    assert item["relationships"]["user"]["data"]["id"] == v3.user_id
+    assert item["attributes"]["vehicle"]["make"] == "FORD"
     assert body["meta"]["totalCount"] == 1
     other = {"filter[vehicleId]": "another-car"}
     response = await v3.sim.session.get(path, params=other, headers=headers)
