@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from .providers.base import Provider
 
 type ConnectedCarConfigEntry = ConfigEntry[Fleet]
+# What a command does to a reading of its feature (None: nothing to show).
+type CommandEffect = Callable[[Reading | None], Reading | None]
 
 RETRY_FIRST = timedelta(minutes=1)
 RETRY_LONGEST = timedelta(minutes=30)  # or the polling interval, when that is longer
@@ -125,11 +127,8 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         # When the last one came, kept when a refused delivery ends the trust in push.
         self.last_push_received: datetime | None = None
         self.pushes_rejected = 0  # deliveries to the entry refused since setup
-        # Feature -> the command's effect (a function of the reading) and the wait's cancel.
-        self._awaiting_push: dict[
-            Feature, tuple[Callable[[Reading], Reading | None], CALLBACK_TYPE]
-        ]
-        self._awaiting_push = {}
+        # Feature -> the effect of the command sent, and the cancel of the wait for its push.
+        self._awaiting_push: dict[Feature, tuple[CommandEffect, CALLBACK_TYPE]] = {}
         super().__init__(
             hass,
             LOGGER,
@@ -672,7 +671,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
         command: Command,
         *,
         feature: Feature | None,
-        expected: Callable[[Reading | None], Reading | None] | None = None,
+        expected: CommandEffect | None = None,
         **params: Any,
     ) -> None:
         """Send command; show its expected result at once and confirm it with one read of feature.
@@ -716,7 +715,7 @@ class VehicleCoordinator(DataUpdateCoordinator[Snapshot]):
             self._confirm_soon(feature)
 
     @callback
-    def _await_push(self, feature: Feature, effect: Callable[[Reading], Reading | None]) -> None:
+    def _await_push(self, feature: Feature, effect: CommandEffect) -> None:
         """Let push confirm a command's effect on feature; read it once if push does not."""
         self._stop_awaiting_push(feature)
 

@@ -17,9 +17,9 @@ from homeassistant.helpers.entity_platform import (
 )
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.model import Command, Feature, Reading, Vehicle
+from .api.model import Command, Feature, Vehicle
 from .const import DOMAIN
-from .coordinator import ConnectedCarConfigEntry, VehicleCoordinator
+from .coordinator import CommandEffect, ConnectedCarConfigEntry, VehicleCoordinator
 from .fleet import new_car_signal
 
 
@@ -70,7 +70,7 @@ class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
     async def async_command(
         self,
         command: Command,
-        expected: Callable[[Reading | None], Reading | None] | None = None,
+        expected: CommandEffect | None = None,
         **params: Any,
     ) -> None:
         """Send command to the car; the entity's feature shows and confirms the result."""
