@@ -20,7 +20,7 @@ from .settings import SIMULATOR_URL
 
 # The simulator's defaults: the key Smartcar signs with, and High Mobility's webhook secret.
 SECRETS = {
-    "Smartcar": ("smartcar", "application_management_token", "sim-management-token"),
+    "Smartcar": ("smartcar", "application_management_token", "sim-application-management-token"),
     "High Mobility": ("high_mobility", "hm_webhook_secret", "sim-hm-webhook-secret"),
 }
 OPTIONS_FLOW = "/api/config/config_entries/options/flow"

@@ -18,7 +18,7 @@ class SimulatorConfig:
     client_id: str = "sim-client-id"
     client_secret: str = "sim-client-secret"
     redirect_uris: list[str] = field(default_factory=lambda: list(DEFAULT_REDIRECT_URIS))
-    management_token: str = "sim-management-token"
+    management_token: str = "sim-application-management-token"
     access_token_ttl: int = 7200
     refresh_grace_seconds: int = 0
     clock: Callable[[], float] = time.time

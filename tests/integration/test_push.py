@@ -45,7 +45,7 @@ from .simulator_control import SimulatorControl, connect
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
 
-AMT = "sim-management-token"
+AMT = "sim-application-management-token"
 type Post = Callable[..., Awaitable[ClientResponse]]
 
 

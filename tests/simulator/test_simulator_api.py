@@ -419,13 +419,15 @@ async def test_invalid_batch(simulator, token, body) -> None:
 async def test_webhooks(simulator, token) -> None:
     response = await simulator.api("POST", FORD + "/webhooks/hook-1", token)
     assert await response.json() == {"vehicleId": FORD_F150_ID, "webhookId": "hook-1"}
-    response = await simulator.api("DELETE", FORD + "/webhooks/hook-1", "sim-management-token")
+    response = await simulator.api(
+        "DELETE", FORD + "/webhooks/hook-1", "sim-application-management-token"
+    )
     assert response.status == 200
     assert await response.json() == {"status": "success"}
     response = await simulator.api("DELETE", FORD + "/webhooks/hook-1", token)
     assert response.status == 401
     response = await simulator.api(
-        "DELETE", "/vehicles/unknown/webhooks/hook-1", "sim-management-token"
+        "DELETE", "/vehicles/unknown/webhooks/hook-1", "sim-application-management-token"
     )
     assert response.status == 403
 

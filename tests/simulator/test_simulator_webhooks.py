@@ -24,7 +24,7 @@ from custom_components.connected_car.api.smartcar_webhooks import read_delivery
 from simulator.garage import FORD_F150_ID, TESLA_MODEL_3_ID
 from tests.simulator.high_mobility.raw import APPROVAL_DELAY, access_token, add
 
-AMT = "sim-management-token"
+AMT = "sim-application-management-token"
 SMARTCAR_CARS = 4
 HM_SECRET = "sim-hm-webhook-secret"
 BMW, RENAULT = "WBY71AW010FP87213", "VF1RCB00067891234"

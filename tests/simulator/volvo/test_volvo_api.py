@@ -257,6 +257,6 @@ async def test_smartcar_never_serves_a_volvo(simulator) -> None:
         response = await simulator.api("GET", path, smartcar_token)
         assert response.status == 403
     response = await simulator.api(
-        "DELETE", f"/vehicles/{EX30_VIN}/webhooks/hook", "sim-management-token"
+        "DELETE", f"/vehicles/{EX30_VIN}/webhooks/hook", "sim-application-management-token"
     )
     assert (await response.json())["type"] == "PERMISSION"
