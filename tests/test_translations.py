@@ -17,6 +17,7 @@ from custom_components.connected_car.binary_sensor import BINARY_SENSORS
 from custom_components.connected_car.button import COMMAND_BUTTONS, REFRESH
 from custom_components.connected_car.clearance import REASON_ISSUES
 from custom_components.connected_car.const import DOMAIN
+from custom_components.connected_car.cover import CHARGE_PORT
 from custom_components.connected_car.device_tracker import LOCATION
 from custom_components.connected_car.image import PICTURE
 from custom_components.connected_car.issues import FIXES, OTHER_ACCOUNT_ISSUE, V2_END_ISSUE, Fix
@@ -37,6 +38,7 @@ PLATFORMS = {
     "sensor": (*SENSORS, *PUSH_SENSORS),
     "binary_sensor": BINARY_SENSORS,
     "button": (REFRESH, *COMMAND_BUTTONS),
+    "cover": (CHARGE_PORT,),
     "device_tracker": (LOCATION,),
     "image": (PICTURE,),
     "lock": (LOCK,),

@@ -39,6 +39,7 @@ from .tokens import TOKEN_WAITS
 PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.COVER,
     Platform.DEVICE_TRACKER,
     Platform.IMAGE,
     Platform.LOCK,

@@ -141,6 +141,7 @@ BINARY_SENSORS: tuple[ConnectedCarBinarySensorDescription, ...] = (
         feature=Feature.SECURITY,
         only_with=Feature.CHARGE,
         field="security.charging_port_open",
+        unless_command=Command.OPEN_CHARGE_PORT,  # the charge port door cover shows it
         device_class=BinarySensorDeviceClass.OPENING,
         value=_security(lambda s: s.charging_port_open),
     ),

@@ -11,6 +11,7 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState, Config
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -414,3 +415,38 @@ def test_v3_speaks_to_smartcars_hosts_without_the_simulator(
     origins = smartcar_v3_origins()
     assert origins.token_url == "https://iam.smartcar.com/oauth2/token"
     assert origins.authorize_url == "https://connect.smartcar.com/oauth/authorize"
+
+
+async def test_the_charge_port_door_opens_and_closes(
+    hass: HomeAssistant, setup_integration: SetupIntegration, sim: SimulatorControl
+) -> None:
+    """v3's charge-port commands give a charge port door in place of the read-only charging
+    port sensor. Opening and closing reach the car; a door the car will not close while a
+    cable is plugged in stays shown open with the car's reason; a car that cannot move its door
+    gets the read-only sensor back."""
+    await setup_integration(provider="smartcar_v3")
+    door = "cover.volkswagen_id_4_charge_port_door"
+    assert state_of(hass, door) == "open"
+    assert hass.states.get("binary_sensor.volkswagen_id_4_charging_port") is None
+
+    with pytest.raises(HomeAssistantError) as plugged:  # the cable is plugged in
+        await _call(hass, "cover", "close_cover", door)
+    assert plugged.value.translation_key is not None
+    assert state_of(hass, door) == "open"
+
+    vw = await sim.vehicle("Volkswagen")
+    await sim.patch(vw["id"], charge={"plugged_in": False})  # the door closes with the cable out
+    await _call(hass, "cover", "open_cover", door)
+    assert (await sim.vehicle("Volkswagen"))["state"]["charging_port"]["chargingPort"] == "OPEN"
+    assert state_of(hass, door) == "open"
+    await _call(hass, "cover", "close_cover", door)
+    assert (await sim.vehicle("Volkswagen"))["state"]["charging_port"]["chargingPort"] == "CLOSED"
+    assert state_of(hass, door) == "closed"
+
+    toyota = "cover.toyota_rav4_prime_charge_port_door"
+    with pytest.raises(HomeAssistantError) as refused:
+        await _call(hass, "cover", "open_cover", toyota)
+    assert refused.value.translation_key == "car_cannot"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(toyota) is None
+    assert state_of(hass, "binary_sensor.toyota_rav4_prime_charging_port") == "off"

@@ -147,9 +147,11 @@ async def test_a_v2_entry_moves_to_v3_in_place(
     assert isinstance(provider_of(entry.data), SmartcarV3Provider)
     assert isinstance(entry.runtime_data.provider, SmartcarV3Provider)
     assert _devices(hass, entry) == devices
-    # Every entity keeps its entity id and unique id, but for the data only v2 has.
+    # Every entity keeps its entity id and unique id, but for the data only v2 has; the charging
+    # port sensor gives way to the charge port door, which v3 can open and close.
     gone = entities.items() - _entities(hass, entry).items()
-    assert {unique_id.rpartition(":")[2] for unique_id, _ in gone} == V2_ONLY
+    assert {unique_id.rpartition(":")[2] for unique_id, _ in gone} == V2_ONLY | {"charging_port"}
+    assert state_of(hass, "cover.volkswagen_id_4_charge_port_door") == "open"
     assert state_of(hass, LOCK) not in (None, STATE_UNAVAILABLE)
     assert _v2_end_issue(hass, entry) is None
 
