@@ -4,7 +4,6 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import fields
-import json
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -32,6 +31,7 @@ from simulator.validation import (
     expect_int,
     expect_number,
     expect_object,
+    read_json,
 )
 from simulator.vehicle import Vehicle
 from simulator.vehicle_patch import apply_patch
@@ -69,13 +69,6 @@ async def bad_request_middleware(request: web.Request, handler: Handler) -> web.
         return web.json_response({"error": str(error)}, status=400)
 
 
-async def _json(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except json.JSONDecodeError as error:
-        raise BadRequestError("body must be JSON") from error
-
-
 def _provider_filter(request: web.Request) -> str | None:
     """Return the `?provider=` a listing is narrowed to, if any."""
     provider = request.query.get("provider")
@@ -100,7 +93,7 @@ async def patch_vehicle(request: web.Request) -> web.Response:
     vehicle = state.vehicles.get(request.match_info["vehicle_id"])
     if vehicle is None:
         return web.json_response({"error": "unknown vehicle"}, status=404)
-    apply_patch(vehicle, await _json(request), state.clock.now())
+    apply_patch(vehicle, await read_json(request), state.clock.now())
     return web.json_response(vehicle.state.to_json())
 
 
@@ -108,7 +101,7 @@ async def add_error(request: web.Request) -> web.Response:
     """`POST /errors`: inject a provider error, a hang (TIMEOUT), broken JSON (MALFORMED), any
     answer at all (RAW), a lost answer (LOST) or an empty vehicle list (EMPTY_VEHICLE_LIST)."""
     state = state_of(request)
-    body = expect_object(await _json(request), "error", FAULT_KEYS)
+    body = expect_object(await read_json(request), "error", FAULT_KEYS)
     provider = expect_choice(body.get("provider"), "provider", PROVIDER_ERROR_CATALOGUES)
     fault_type, code = body.get("type"), body.get("code")
     if not isinstance(fault_type, str) or not isinstance(code, str | None):
@@ -197,7 +190,7 @@ async def reset_stats(request: web.Request) -> web.Response:
 
 async def set_latency(request: web.Request) -> web.Response:
     """`POST /latency {ms}`: delay every provider response."""
-    body = expect_object(await _json(request), "latency", ("ms",))
+    body = expect_object(await read_json(request), "latency", ("ms",))
     ms = expect_number(body.get("ms"), "ms", 0, 60_000)
     state_of(request).latency_ms = ms
     return web.json_response({"ms": ms})
@@ -206,7 +199,7 @@ async def set_latency(request: web.Request) -> web.Response:
 async def move_clock(request: web.Request) -> web.Response:
     """`POST /clock {advance}`: move simulated time forward by some seconds."""
     state = state_of(request)
-    body = expect_object(await _json(request), "clock", ("advance",))
+    body = expect_object(await read_json(request), "clock", ("advance",))
     state.clock.advance(expect_number(body.get("advance"), "advance", 0, 10 * 365 * 86400))
     return web.json_response({"now": isoformat(state.clock.now()), "offset": state.clock.offset})
 

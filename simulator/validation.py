@@ -1,11 +1,22 @@
 """Checks for JSON sent to the control API; failures become 400 answers."""
 
 from collections.abc import Collection
+import json
 from typing import Any
+
+from aiohttp import web
 
 
 class BadRequestError(Exception):
     """The control API request is invalid; the message says why."""
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request's JSON body; BadRequestError when it is not JSON."""
+    try:
+        return await request.json()
+    except json.JSONDecodeError as error:
+        raise BadRequestError("body must be JSON") from error
 
 
 def expect_object(value: Any, name: str, allowed: Collection[str]) -> dict[str, Any]:

@@ -1,8 +1,6 @@
 """Control API for High Mobility under `/_simulator/high_mobility`: fleets, outcomes, failures."""
 
 from collections.abc import Awaitable, Callable
-import json
-from typing import Any
 
 from aiohttp import web
 
@@ -23,18 +21,12 @@ from simulator.validation import (
     expect_int,
     expect_number,
     expect_object,
+    read_json,
 )
 
 MAX_AFTER = 10 * 365 * 86400
 # Outcomes that take a reason, and which reasons.
 REASONED = (REJECT, STAY_PENDING, FAIL)
-
-
-async def _json(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except json.JSONDecodeError as error:
-        raise BadRequestError("body must be JSON") from error
 
 
 async def get_state(request: web.Request) -> web.Response:
@@ -56,7 +48,7 @@ async def set_outcome(request: web.Request) -> web.Response:
     clearance in each environment where it fits; 201 `{..., applied: [environments]}`.
     """
     state = state_of(request)
-    body = expect_object(await _json(request), "outcome", ("vin", "outcome", "reason", "after"))
+    body = expect_object(await read_json(request), "outcome", ("vin", "outcome", "reason", "after"))
     vin = body.get("vin")
     if not isinstance(vin, str) or not VIN.fullmatch(vin):
         raise BadRequestError("vin must be 17 characters without I, O or Q")
@@ -88,7 +80,7 @@ async def add_failure(request: web.Request) -> web.Response:
     """`POST /high_mobility/failures {property, reason, description?, vin?, times?}`: 201."""
     state = state_of(request)
     body = expect_object(
-        await _json(request), "failure", ("property", "reason", "description", "vin", "times")
+        await read_json(request), "failure", ("property", "reason", "description", "vin", "times")
     )
     name = expect_choice(body.get("property"), "property", PROPERTIES)
     reason = expect_choice(body.get("reason"), "reason", FAILURE_REASONS)

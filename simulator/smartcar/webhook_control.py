@@ -1,7 +1,6 @@
 """Control API for webhooks under `/_simulator/webhooks`: what the provider's dashboard does."""
 
 from collections.abc import Awaitable, Callable
-import json
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +15,7 @@ from simulator.validation import (
     expect_int,
     expect_number,
     expect_object,
+    read_json,
 )
 from simulator.webhook_delivery import FAULTS, Webhook, WebhookFault, hubs
 
@@ -23,13 +23,6 @@ WEBHOOK_KEYS = ("provider", "url", "version", "mode", "subscribe_all")
 FAULT_KEYS = ("type", "times", "seconds")
 ERROR_KEYS = ("vehicle_id", "type", "code", "state", "description", "signals")
 MAX_FAULT_DELAY = 86400
-
-
-async def _json(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except json.JSONDecodeError as error:
-        raise BadRequestError("body must be JSON") from error
 
 
 def _webhook(request: web.Request) -> Webhook:
@@ -64,7 +57,7 @@ def _smartcar_car_ids(state: SimulatorState) -> list[str]:
 async def create_webhook(request: web.Request) -> web.Response:
     """`POST /webhooks {provider, url, version?, mode?, subscribe_all?}`: VERIFY is sent at once."""
     state = state_of(request)
-    body = expect_object(await _json(request), "webhook", WEBHOOK_KEYS)
+    body = expect_object(await read_json(request), "webhook", WEBHOOK_KEYS)
     provider = expect_choice(body.get("provider"), "provider", ("smartcar", "high_mobility"))
     url = _url(body.get("url"))
     if provider == "high_mobility":
@@ -114,7 +107,7 @@ async def add_fault(request: web.Request) -> web.Response:
     """`POST /webhooks/{id}/faults {type, times?, seconds?}`: the next deliveries go wrong
     (any provider's webhook)."""
     webhook = _webhook(request)
-    body = expect_object(await _json(request), "fault", FAULT_KEYS)
+    body = expect_object(await read_json(request), "fault", FAULT_KEYS)
     fault = WebhookFault(
         type=expect_choice(body.get("type"), "type", FAULTS),
         times=expect_int(body.get("times", 1), "times", 1, 1_000_000),
@@ -129,7 +122,7 @@ async def send_vehicle_error(request: web.Request) -> web.Response:
     signals?}`: VEHICLE_ERROR for a subscribed car (v4 webhooks)."""
     state = state_of(request)
     webhook = _smartcar_webhook(request, "VEHICLE_ERROR")
-    body = expect_object(await _json(request), "vehicle error", ERROR_KEYS)
+    body = expect_object(await read_json(request), "vehicle error", ERROR_KEYS)
     vehicle_id = body.get("vehicle_id")
     if vehicle_id not in state.smartcar_webhooks.subscribed(webhook.id):
         raise BadRequestError("vehicle_id must be a car subscribed to the webhook")

@@ -1,7 +1,6 @@
 """Control API for Smartcar v3 under `/_simulator/smartcar-v3`: how the v3 API answers."""
 
 from collections.abc import Awaitable, Callable
-import json
 from typing import Any
 
 from aiohttp import web
@@ -14,17 +13,11 @@ from simulator.validation import (
     expect_int,
     expect_number,
     expect_object,
+    read_json,
 )
 
 SETTINGS = ("timestamps", "page_size", "command_status", "command_delay", "unsubscribed")
 MAX_COMMAND_DELAY = 600
-
-
-async def _json(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except json.JSONDecodeError as error:
-        raise BadRequestError("body must be JSON") from error
 
 
 def _smartcar_cars(state: SimulatorState, value: Any) -> set[str]:
@@ -45,7 +38,7 @@ async def get_settings(request: web.Request) -> web.Response:
 async def patch_settings(request: web.Request) -> web.Response:
     """`PATCH /smartcar-v3 {timestamps?, page_size?, command_status?, command_delay?, ...}`."""
     state = state_of(request)
-    body = expect_object(await _json(request), "settings", SETTINGS)
+    body = expect_object(await read_json(request), "settings", SETTINGS)
     settings = state.smartcar_v3.settings
     # Check everything first: a patch applies completely or not at all.
     updates: dict[str, Any] = {}

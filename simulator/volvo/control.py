@@ -1,24 +1,21 @@
 """Control API for Volvo under `/_simulator/volvo`: the daily quota and forced invoke statuses."""
 
 from collections.abc import Awaitable, Callable
-import json
-from typing import Any
 
 from aiohttp import web
 
 from simulator.state import state_of
-from simulator.validation import BadRequestError, expect_choice, expect_int, expect_object
+from simulator.validation import (
+    BadRequestError,
+    expect_choice,
+    expect_int,
+    expect_object,
+    read_json,
+)
 from simulator.volvo.commands import INVOKE_STATUSES, ForcedStatus
 from simulator.volvo.garage import COMMANDS
 
 MAX_QUOTA = 100_000_000
-
-
-async def _json(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except json.JSONDecodeError as error:
-        raise BadRequestError("body must be JSON") from error
 
 
 async def get_quota(request: web.Request) -> web.Response:
@@ -30,7 +27,7 @@ async def get_quota(request: web.Request) -> web.Response:
 async def set_quota(request: web.Request) -> web.Response:
     """`POST /volvo/quota {used?, limit?}`: change today's usage or the daily limit."""
     state = state_of(request)
-    body = expect_object(await _json(request), "quota", ("used", "limit"))
+    body = expect_object(await read_json(request), "quota", ("used", "limit"))
     values = {key: expect_int(value, key, 0, MAX_QUOTA) for key, value in body.items()}
     now = state.clock.now()
     state.volvo.quota.set(now, used=values.get("used"), limit=values.get("limit"))
@@ -41,7 +38,7 @@ async def force_invoke_status(request: web.Request) -> web.Response:
     """`POST /volvo/invoke-status {status, vehicle_id?, command?, times?}`: next commands' status."""
     state = state_of(request)
     body = expect_object(
-        await _json(request), "invoke status", ("status", "vehicle_id", "command", "times")
+        await read_json(request), "invoke status", ("status", "vehicle_id", "command", "times")
     )
     vehicle_id, command, times = body.get("vehicle_id"), body.get("command"), body.get("times", 1)
     car = state.vehicles.get(vehicle_id) if isinstance(vehicle_id, str) else None
