@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.cover import (
@@ -14,12 +14,13 @@ from homeassistant.components.cover import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.model import Command, Feature, Reading, Security
-from .coordinator import CommandEffect, ConnectedCarConfigEntry
+from .api.model import Command, Feature, Security
+from .coordinator import ConnectedCarConfigEntry
 from .entity import (
     ConnectedCarEntity,
     ConnectedCarEntityDescription,
     async_add_car_entities,
+    command_effect,
     supports,
 )
 
@@ -57,17 +58,6 @@ async def async_setup_entry(
     )
 
 
-def _with_port_open(port_open: bool) -> CommandEffect:
-    def expected(reading: Reading | None) -> Reading | None:
-        return (
-            replace(reading, charging_port_open=port_open)
-            if isinstance(reading, Security)
-            else None
-        )
-
-    return expected
-
-
 class ConnectedCarChargePort(ConnectedCarEntity, CoverEntity):
     """Open while the charge port door stands open."""
 
@@ -83,8 +73,12 @@ class ConnectedCarChargePort(ConnectedCarEntity, CoverEntity):
 
     async def async_open_cover(self, **kwargs: Any) -> None:
         """Open the charge port door."""
-        await self.async_command(Command.OPEN_CHARGE_PORT, _with_port_open(True))
+        await self.async_command(
+            Command.OPEN_CHARGE_PORT, command_effect(Security, charging_port_open=True)
+        )
 
     async def async_close_cover(self, **kwargs: Any) -> None:
         """Close the charge port door."""
-        await self.async_command(Command.CLOSE_CHARGE_PORT, _with_port_open(False))
+        await self.async_command(
+            Command.CLOSE_CHARGE_PORT, command_effect(Security, charging_port_open=False)
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import (
 )
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.model import Command, Feature, Vehicle
+from .api.model import Command, Feature, Reading, Vehicle
 from .const import DOMAIN
 from .coordinator import CommandEffect, ConnectedCarConfigEntry, VehicleCoordinator
 from .fleet import new_car_signal
@@ -77,6 +77,15 @@ class ConnectedCarEntity(CoordinatorEntity[VehicleCoordinator]):
         await self.coordinator.async_command(
             command, feature=self.entity_description.feature, expected=expected, **params
         )
+
+
+def command_effect(kind: type[Reading], **changes: Any) -> CommandEffect:
+    """What a command does to a reading of kind: changes its fields (nothing to show without one)."""
+
+    def effect(reading: Reading | None) -> Reading | None:
+        return replace(reading, **changes) if isinstance(reading, kind) else None
+
+    return effect
 
 
 def car_device_info(vehicle_key: str, vehicle: Vehicle) -> DeviceInfo:

@@ -8,19 +8,20 @@ for "Toyota RAV4 Prime Lock", a name only one word longer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.lock import LockEntity, LockEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.model import Command, Feature, Reading, Security
+from .api.model import Command, Feature, Security
 from .coordinator import ConnectedCarConfigEntry
 from .entity import (
     ConnectedCarEntity,
     ConnectedCarEntityDescription,
     async_add_car_entities,
+    command_effect,
     supports,
 )
 
@@ -52,13 +53,6 @@ async def async_setup_entry(
     )
 
 
-def _with_locked(locked: bool) -> Any:
-    def expected(reading: Reading | None) -> Reading | None:
-        return replace(reading, locked=locked) if isinstance(reading, Security) else None
-
-    return expected
-
-
 class ConnectedCarLock(ConnectedCarEntity, LockEntity):
     """Locks and unlocks the car; locking/unlocking while the car works on it."""
 
@@ -82,7 +76,7 @@ class ConnectedCarLock(ConnectedCarEntity, LockEntity):
         self._attr_is_locking, self._attr_is_unlocking = locking, not locking
         self.async_write_ha_state()
         try:
-            await self.async_command(command, _with_locked(locking))
+            await self.async_command(command, command_effect(Security, locked=locking))
         finally:
             self._attr_is_locking = self._attr_is_unlocking = False
             self.async_write_ha_state()

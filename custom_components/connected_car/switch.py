@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.model import Charge, ChargingState, Command, Feature, Reading
+from .api.model import Charge, ChargingState, Command, Feature
 from .coordinator import ConnectedCarConfigEntry
 from .entity import (
     ConnectedCarEntity,
     ConnectedCarEntityDescription,
     async_add_car_entities,
+    command_effect,
     supports,
 )
 
@@ -49,13 +50,6 @@ async def async_setup_entry(
     )
 
 
-def _with_state(state: ChargingState) -> Any:
-    def expected(reading: Reading | None) -> Reading | None:
-        return replace(reading, state=state) if isinstance(reading, Charge) else None
-
-    return expected
-
-
 class ConnectedCarChargingSwitch(ConnectedCarEntity, SwitchEntity):
     """On while the car charges."""
 
@@ -73,8 +67,12 @@ class ConnectedCarChargingSwitch(ConnectedCarEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Start charging."""
-        await self.async_command(Command.START_CHARGING, _with_state(ChargingState.CHARGING))
+        await self.async_command(
+            Command.START_CHARGING, command_effect(Charge, state=ChargingState.CHARGING)
+        )
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop charging."""
-        await self.async_command(Command.STOP_CHARGING, _with_state(ChargingState.NOT_CHARGING))
+        await self.async_command(
+            Command.STOP_CHARGING, command_effect(Charge, state=ChargingState.NOT_CHARGING)
+        )
