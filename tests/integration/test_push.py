@@ -93,6 +93,26 @@ async def until(
             await asyncio.sleep(0.05)
 
 
+async def subscribed(sim: SimulatorControl) -> set[str]:
+    """The cars subscribed to the simulator's one webhook."""
+    [listed] = await sim.call("GET", "/webhooks")
+    return set(listed["subscriptions"])
+
+
+async def until_subscribed(
+    hass: HomeAssistant,
+    sim: SimulatorControl,
+    cars: set[str],
+    freezer: FrozenDateTimeFactory | None = None,
+) -> None:
+    """Let HA subscribe until exactly cars are subscribed."""
+
+    async def done() -> bool:
+        return await subscribed(sim) == cars
+
+    await until(hass, done, freezer)
+
+
 def coordinator_of(entry: MockConfigEntry, vehicle_id: str) -> VehicleCoordinator:
     coordinator: VehicleCoordinator = entry.runtime_data.coordinators[vehicle_id]
     return coordinator
@@ -337,14 +357,7 @@ async def test_cars_are_unsubscribed_when_their_device_or_the_entry_goes(
     )
     cars = {car["id"] for car in await sim.vehicles()}
 
-    async def subscribed() -> set[str]:
-        [listed] = await sim.call("GET", "/webhooks")
-        return set(listed["subscriptions"])
-
-    async def all_subscribed() -> bool:
-        return await subscribed() == cars
-
-    await until(hass, all_subscribed)
+    await until_subscribed(hass, sim, cars)
     ford = await sim.vehicle("Ford")
     device = dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, f"smartcar:{ford['id']}"), entry.entry_id
@@ -360,11 +373,11 @@ async def test_cars_are_unsubscribed_when_their_device_or_the_entry_goes(
     )
     assert (await client.receive_json())["success"]
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert await subscribed() == cars - {ford["id"]}
+    assert await subscribed(sim) == cars - {ford["id"]}
 
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
-    assert await subscribed() == set()
+    assert await subscribed(sim) == set()
 
 
 async def test_refused_subscriptions_are_tried_again_and_refused_unsubscriptions_pass(
@@ -437,14 +450,7 @@ async def test_a_car_that_joins_the_account_is_subscribed_at_once(
         "POST", "/webhooks", {"provider": "smartcar", "url": url, "subscribe_all": False}
     )
 
-    async def subscribed() -> set[str]:
-        [listed] = await sim.call("GET", "/webhooks")
-        return set(listed["subscriptions"])
-
-    async def ford_subscribed() -> bool:
-        return await subscribed() == {cars["FORD"]}
-
-    await until(hass, ford_subscribed, freezer)
+    await until_subscribed(hass, sim, {cars["FORD"]}, freezer)
 
     assert await hass.config_entries.async_remove(first.entry_id)
     for _ in range(int(ACCOUNT_CHECK_INTERVAL / timedelta(minutes=10))):
@@ -455,7 +461,7 @@ async def test_a_car_that_joins_the_account_is_subscribed_at_once(
             break
     assert cars["TESLA"] in second.runtime_data.coordinators
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert await subscribed() == {cars["FORD"], cars["TESLA"]}
+    assert await subscribed(sim) == {cars["FORD"], cars["TESLA"]}
 
 
 @pytest.mark.parametrize("subscribed_in_dashboard", [False, True])
@@ -482,14 +488,7 @@ async def test_smartcar_v3_cars_are_subscribed_through_the_management_api(
         {"provider": "smartcar", "url": url, "subscribe_all": subscribed_in_dashboard},
     )
 
-    async def subscribed() -> set[str]:
-        [listed] = await sim.call("GET", "/webhooks")
-        return set(listed["subscriptions"])
-
-    async def all_subscribed() -> bool:
-        return await subscribed() == cars
-
-    await until(hass, all_subscribed)
+    await until_subscribed(hass, sim, cars)
     coordinator = coordinator_of(entry, ford["id"])
     await until(hass, lambda: _async_value(coordinator.push_healthy))
     await sim.patch(ford["id"], odometer=65432.0)
@@ -504,7 +503,7 @@ async def test_smartcar_v3_cars_are_subscribed_through_the_management_api(
 
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
-    assert await subscribed() == set()
+    assert await subscribed(sim) == set()
 
 
 async def _push_healthy_ford(
