@@ -3,12 +3,12 @@
 from typing import Any
 
 from aiohttp import ClientSession, test_utils
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from yarl import URL
 
-from custom_components.connected_car.const import DOMAIN
+from custom_components.connected_car.const import CONF_VEHICLES, DOMAIN
 from tests.conftest import TEST_REDIRECT_URI
 
 
@@ -143,3 +143,22 @@ async def connect(
     """The whole add-integration flow through the provider's login."""
     started = await start_flow(hass, mode, provider)
     return await finish_connect(hass, client, sim, started, **connect_query)
+
+
+async def connect_second_user_sharing(
+    hass: HomeAssistant,
+    client: test_utils.TestClient,
+    sim: SimulatorControl,
+    first: ConfigEntry,
+    shared: str,
+    others: str,
+) -> ConfigEntry:
+    """A second Smartcar user granting the car shared with first (and others, comma-separated),
+    whose entry also stores the shared car as first has it: as an entry from before shared cars
+    were told apart would. The entry is not reloaded."""
+    result = await connect(hass, client, sim, sim_user="second", sim_approve=f"{shared},{others}")
+    second: ConfigEntry = result["result"]
+    await hass.async_block_till_done()
+    vehicles = {**second.data[CONF_VEHICLES], shared: first.data[CONF_VEHICLES][shared]}
+    hass.config_entries.async_update_entry(second, data={**second.data, CONF_VEHICLES: vehicles})
+    return second

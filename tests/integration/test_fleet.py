@@ -21,7 +21,7 @@ from custom_components.connected_car.fleet import (
 
 from .conftest import SetupIntegration
 from .helpers import reauth_started, state_of
-from .simulator_control import SimulatorControl, connect
+from .simulator_control import SimulatorControl, connect, connect_second_user_sharing
 from .test_shared import _car
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
@@ -187,20 +187,8 @@ async def test_a_shared_car_moves_to_the_other_account_when_its_entry_goes(
     """
     cars = {car["make"]: car["id"] for car in await sim.vehicles()}
     first = await setup_integration(sim_approve=f"{cars['TESLA']},{cars['FORD']}")
-    result = await connect(
-        hass,
-        await hass_client_no_auth(),
-        sim,
-        sim_user="second",
-        sim_approve=f"{cars['TESLA']},{cars['TOYOTA']}",
-    )
-    second = result["result"]
-    await hass.async_block_till_done()
-    # As an entry from before shared cars were told apart would have it.
-    tesla = first.data[CONF_VEHICLES][cars["TESLA"]]
-    hass.config_entries.async_update_entry(
-        second,
-        data={**second.data, CONF_VEHICLES: {**second.data[CONF_VEHICLES], cars["TESLA"]: tesla}},
+    second = await connect_second_user_sharing(
+        hass, await hass_client_no_auth(), sim, first, cars["TESLA"], cars["TOYOTA"]
     )
     await hass.config_entries.async_reload(second.entry_id)
     await hass.async_block_till_done()

@@ -33,7 +33,7 @@ from pytest_homeassistant_custom_component.typing import (
 from yarl import URL
 
 from custom_components.connected_car.api.model import Feature, Odometer
-from custom_components.connected_car.const import CONF_MONTHLY_BUDGET, CONF_VEHICLES, DOMAIN
+from custom_components.connected_car.const import CONF_MONTHLY_BUDGET, DOMAIN
 from custom_components.connected_car.coordinator import PUSH_CONFIRM_WAIT, VehicleCoordinator
 from custom_components.connected_car.fleet import ACCOUNT_CHECK_INTERVAL
 from custom_components.connected_car.providers.smartcar import CONF_MANAGEMENT_TOKEN
@@ -41,7 +41,7 @@ from custom_components.connected_car.push import MAX_BODY, NO_URL_ISSUE
 
 from .conftest import SetupIntegration
 from .helpers import open_polling_options
-from .simulator_control import SimulatorControl, connect
+from .simulator_control import SimulatorControl, connect_second_user_sharing
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host", "credentials")
 
@@ -429,19 +429,8 @@ async def test_a_car_that_joins_the_account_is_subscribed_at_once(
     subscribed when it appears, not at the next reload."""
     cars = {car["make"]: car["id"] for car in await sim.vehicles()}
     first = await setup_integration(sim_approve=cars["TESLA"])
-    result = await connect(
-        hass,
-        await hass_client_no_auth(),
-        sim,
-        sim_user="second",
-        sim_approve=f"{cars['TESLA']},{cars['FORD']}",
-    )
-    second = result["result"]
-    await hass.async_block_till_done()
-    tesla = first.data[CONF_VEHICLES][cars["TESLA"]]
-    hass.config_entries.async_update_entry(
-        second,
-        data={**second.data, CONF_VEHICLES: {**second.data[CONF_VEHICLES], cars["TESLA"]: tesla}},
+    second = await connect_second_user_sharing(
+        hass, await hass_client_no_auth(), sim, first, cars["TESLA"], cars["FORD"]
     )
     await set_amt(hass, second)  # reloads the entry
     assert cars["TESLA"] not in second.runtime_data.coordinators
